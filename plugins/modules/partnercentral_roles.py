@@ -1,0 +1,201 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the diatonic.partnercentral collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: partnercentral_roles
+short_description: Converge a set of AWS Partner Central persona IAM roles in one account
+version_added: 0.1.0
+description:
+  - Brings several Partner Central persona roles of one AWS account to their declared state in a single call,
+    with the same rules and options as M(diatonic.partnercentral.partnercentral_role) for each role.
+  - All roles are read and all managed policies looked up before the first write, so one bad role or missing
+    policy fails the whole set with nothing changed.
+  - A converged account costs two read calls per role and no writes.
+  - Roles not listed in O(roles) are never touched.
+author:
+  - Diatonic platform engineering
+options:
+  roles:
+    description:
+      - The roles to converge. Each item takes the options of M(diatonic.partnercentral.partnercentral_role)
+        that describe one role.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description:
+          - Name of the role. Must start with C(PartnerCentralRoleFor).
+        type: str
+        required: true
+      state:
+        description:
+          - V(present) creates or updates the role, V(absent) deletes it (after detaching its policies).
+        type: str
+        default: present
+        choices: [present, absent]
+      managed_policies:
+        description:
+          - Managed policies the role must have, by AWS managed policy name or by full ARN.
+          - When not given, the role's attached policies are left as they are.
+        type: list
+        elements: str
+        aliases: [policies]
+      description:
+        description:
+          - Description of the role. When not given, an existing description is left as it is.
+        type: str
+      path:
+        description:
+          - Path of the role. Defaults to V(/) when the role is created; IAM cannot change it afterwards.
+        type: str
+      max_session_duration:
+        description:
+          - Longest session, in seconds, from 3600 to 43200. Defaults to 3600 when the role is created.
+        type: int
+      tags:
+        description:
+          - Tags the role must have. When not given, the role's tags are left as they are.
+        type: dict
+        aliases: [resource_tags]
+  purge_policies:
+    description:
+      - Detach managed policies that are attached to a listed role but not declared for it.
+      - When V(false), such policies are left attached and reported in RV(extra_policies).
+    type: bool
+    default: false
+  purge_tags:
+    description:
+      - Remove tags that are on a listed role but not in its O(roles[].tags).
+    type: bool
+    default: false
+notes:
+  - Supports check mode and diff mode. The diff is keyed by role name and lists only the roles that change.
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: The checklist's Alliance Lead and ACE Manager personas
+  diatonic.partnercentral.partnercentral_roles:
+    roles:
+      - name: PartnerCentralRoleForAllianceLead
+        managed_policies: [AWSPartnerCentralFullAccess, AWSMarketplaceSellerFullAccess]
+        tags:
+          ManagedBy: diatonic.partnercentral
+      - name: PartnerCentralRoleForACEManager
+        managed_policies: [AWSPartnerCentralOpportunityManagement]
+        tags:
+          ManagedBy: diatonic.partnercentral
+  register: personas
+
+- name: Show where the roles are
+  ansible.builtin.debug:
+    msg: "{{ personas.roles | map(attribute='arn') }}"
+"""
+
+RETURN = r"""
+account_id:
+  description: The account the roles are in, read from their ARNs; null when no role exists yet (check mode).
+  returned: always
+  type: str
+  sample: "210987654321"
+roles:
+  description: Each role after the run (as it would be, in check mode), in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Name of the role.
+      type: str
+    arn:
+      description: ARN of the role; null in check mode for a role not created yet, or once deleted.
+      type: str
+    role_id:
+      description: Stable ID of the role.
+      type: str
+    state:
+      description: The requested state.
+      type: str
+    changed:
+      description: Whether this role was (or would be) changed.
+      type: bool
+    path:
+      description: Path of the role.
+      type: str
+    description:
+      description: Description of the role.
+      type: str
+    max_session_duration:
+      description: Longest session for the role, in seconds.
+      type: int
+    trust_policy:
+      description: The role's trust policy.
+      type: dict
+    managed_policies:
+      description: ARNs of the managed policies attached to the role, sorted.
+      type: list
+      elements: str
+    extra_policies:
+      description: ARNs of attached managed policies that were not declared and were left attached.
+      type: list
+      elements: str
+    tags:
+      description: Tags of the role.
+      type: dict
+extra_policies:
+  description: For each role with undeclared managed policies left attached, their ARNs.
+  returned: always
+  type: dict
+  sample: {PartnerCentralRoleForReadOnly: [arn:aws:iam::aws:policy/AdministratorAccess]}
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import ROLE_OPTIONS
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import account_id_from
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import converge_roles
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import validate_roles
+
+
+def main():
+    argument_spec = dict(
+        roles=dict(type="list", elements="dict", required=True, options=ROLE_OPTIONS),
+        purge_policies=dict(type="bool", default=False),
+        purge_tags=dict(type="bool", default=False),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    roles = module.params["roles"]
+
+    problems = validate_roles(roles)
+    if problems:
+        module.fail_json(msg="Invalid Partner Central roles, nothing was changed: " + "; ".join(problems), problems=problems)
+
+    try:
+        changed, results, diff, warnings = converge_roles(
+            module, roles, purge_policies=module.params["purge_policies"], purge_tags=module.params["purge_tags"]
+        )
+    except AnsibleAWSError as e:
+        module.fail_json_aws_error(e)
+
+    for warning in warnings:
+        module.warn(warning)
+    module.exit_json(
+        changed=changed,
+        account_id=account_id_from(results),
+        roles=results,
+        extra_policies={r["name"]: r["extra_policies"] for r in results if r["extra_policies"]},
+        diff=diff,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""Start and stop the sandbox from Python: the run script, tests and benchmark share this."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+
+import seed as _seed  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Sandbox:
+    """A sandbox server in a child process; ``with Sandbox() as sb:`` stops it on exit."""
+
+    def __init__(self, port: int | None = None, log_path: str | None = None):
+        self.port = port or free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.process = None
+
+    def __enter__(self) -> Sandbox:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self, timeout: float = 60.0) -> None:
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            [sys.executable, os.path.join(HERE, "server.py"), "--port", str(self.port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"sandbox exited with {self.process.returncode}; see {self.log_path or 'its output'}")
+            try:
+                self.control("/_sandbox/health", method="GET")
+                return
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"sandbox did not answer on {self.endpoint} within {timeout}s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.process = None
+
+    def control(self, path: str, payload=None, method: str = "POST"):
+        return _seed.control(self.endpoint, path, payload, method)
+
+    def seed(self, inventory: str, extra_state: dict | None = None) -> list[dict]:
+        return _seed.seed(self.endpoint, inventory, extra_state)
+
+    def calls(self) -> list[dict]:
+        return self.control("/_sandbox/calls", method="GET")
+
+    def reset_calls(self) -> None:
+        self.control("/_sandbox/calls", method="DELETE")
+
+    def env(self) -> dict:
+        """Environment that sends boto3 (and so every module) to this sandbox."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(
+            AWS_ENDPOINT_URL=self.endpoint,
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+            AWS_DEFAULT_REGION="us-east-1",
+            AWS_CONFIG_FILE=os.devnull,
+            AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        )
+        return env
+
+
+def dump(payload) -> str:
+    return json.dumps(payload, indent=2, default=str)

@@ -1,0 +1,75 @@
+"""Seed a running sandbox with an organization shaped like an inventory.
+
+    python tests/sandbox/seed.py --endpoint http://127.0.0.1:N --inventory inventories/sandbox
+
+Every host of the inventory (DESIGN.md contract 2) becomes an account with
+its ``aws_account_id``: the ``management`` host creates the organization, the
+others join it as members (each with an OrganizationAccountAccessRole that
+trusts the management account, as CreateAccount makes it). ``--state``
+takes extra per-account settings as JSON, e.g. ``'{"111122223333": {"plan": "FREE"}}'``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def control(endpoint: str, path: str, payload=None, method: str = "POST"):
+    data = None if payload is None else json.dumps(payload).encode()
+    request = urllib.request.Request(endpoint.rstrip("/") + path, data=data, method=method, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read() or b"null")
+
+
+def inventory_accounts(inventory: str) -> list[dict]:
+    """The inventory's accounts, management first, as the playbooks see them."""
+    ansible_inventory = os.path.join(os.path.dirname(sys.executable), "ansible-inventory")
+    listing = json.loads(subprocess.run([ansible_inventory, "-i", inventory, "--list"], check=True, capture_output=True, text=True).stdout)
+    hostvars = listing.get("_meta", {}).get("hostvars", {})
+    management = set(listing.get("management", {}).get("hosts", []))
+    if len(management) != 1:
+        raise SystemExit(f"{inventory}: the management group must hold exactly one host, found {sorted(management)}")
+    accounts = []
+    for host in sorted(hostvars, key=lambda h: (h not in management, h)):
+        account_id = str(hostvars[host].get("aws_account_id", ""))
+        if not account_id:
+            raise SystemExit(f"{inventory}: host {host} has no aws_account_id")
+        accounts.append({"host": host, "account_id": account_id, "management": host in management})
+    return accounts
+
+
+def seed(endpoint: str, inventory: str, extra_state: dict | None = None) -> list[dict]:
+    accounts = inventory_accounts(inventory)
+    for account in accounts:
+        payload = {
+            "account_id": account["account_id"],
+            "org_role": "management" if account["management"] else "member",
+            "name": account["host"],
+            "email": f"aws+{account['host']}@example.com",
+        }
+        payload.update((extra_state or {}).get(account["account_id"], {}))
+        control(endpoint, "/_sandbox/state", payload)
+    return accounts
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--endpoint", required=True)
+    parser.add_argument("--inventory", required=True)
+    parser.add_argument("--state", default="{}", help="JSON: account ID -> extra /_sandbox/state keys")
+    args = parser.parse_args(argv)
+    for account in seed(args.endpoint, args.inventory, json.loads(args.state)):
+        role = "management" if account["management"] else "member"
+        print(f"sandbox: {account['account_id']} {account['host']} ({role})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Sandbox state that no AWS API can set, keyed by account ID.
+
+``apply`` takes one account's settings (the body of ``POST /_sandbox/state``);
+stand-ins read them back with ``get``. Organization placement goes straight
+into moto's organizations backend so that members keep the IDs they were
+given, as a real organization's accounts do.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from unittest import mock
+
+from moto.iam.models import get_account_id_from
+from moto.organizations import models as org_models
+from moto.organizations.models import organizations_backends
+
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_PLANS = ("FREE", "PAID")
+_ORG_ROLES = ("management", "member")
+_KEYS = {"account_id", "root_mfa", "plan", "org_role", "name", "email"}
+
+_lock = threading.Lock()
+_accounts: dict[str, dict] = {}
+_management: dict[str, str] = {}  # "account_id" of the organization's management account, once made
+
+
+class StateError(ValueError):
+    """A control request the sandbox cannot honour."""
+
+
+def default_state() -> dict:
+    # A new AWS account: paid plan (the sandbox stands for a production org), no root MFA.
+    return {"root_mfa": False, "plan": "PAID"}
+
+
+def get(account_id: str) -> dict:
+    with _lock:
+        return {**default_state(), **_accounts.get(account_id, {})}
+
+
+def snapshot() -> dict:
+    with _lock:
+        return {account_id: {**default_state(), **values} for account_id, values in _accounts.items()}
+
+
+def account_for_access_key(access_key: str) -> str:
+    return get_account_id_from(access_key)
+
+
+def apply(payload: dict) -> dict:
+    if not isinstance(payload, dict):
+        raise StateError("body must be a JSON object")
+    unknown = set(payload) - _KEYS
+    if unknown:
+        raise StateError(f"unknown keys {sorted(unknown)}; allowed: {sorted(_KEYS)}")
+    account_id = str(payload.get("account_id", ""))
+    if not _ACCOUNT_ID.match(account_id):
+        raise StateError("account_id must be 12 digits")
+    if "root_mfa" in payload and not isinstance(payload["root_mfa"], bool):
+        raise StateError("root_mfa must be true or false")
+    if "plan" in payload and payload["plan"] not in _PLANS:
+        raise StateError(f"plan must be one of {_PLANS}")
+    if "org_role" in payload and payload["org_role"] not in _ORG_ROLES:
+        raise StateError(f"org_role must be one of {_ORG_ROLES}")
+
+    with _lock:
+        if "org_role" in payload:
+            _place_in_organization(account_id, payload)
+        values = _accounts.setdefault(account_id, {})
+        values.update({k: payload[k] for k in ("root_mfa", "plan") if k in payload})
+        return {**default_state(), **values}
+
+
+def _place_in_organization(account_id: str, payload: dict) -> None:
+    name = payload.get("name") or f"account-{account_id}"
+    email = payload.get("email") or f"aws+{account_id}@example.com"
+    if payload["org_role"] == "management":
+        if _management and _management["account_id"] != account_id:
+            raise StateError(f"the organization already has management account {_management['account_id']}")
+        backend = organizations_backends[account_id]["aws"]
+        if backend.org is None:
+            backend.create_organization(region="us-east-1", FeatureSet="ALL")
+        management = backend.get_account_by_id(account_id)
+        management.name, management.email = name, email
+        backend.org.master_account_email = email
+        _management["account_id"] = account_id
+        return
+
+    if not _management:
+        raise StateError("place the management account first (org_role: management)")
+    backend = organizations_backends[_management["account_id"]]["aws"]
+    if any(account.id == account_id for account in backend.accounts):
+        return
+    # CreateAccount picks a random ID; the sandbox needs the one it was given.
+    with mock.patch.object(org_models.utils, "make_random_account_id", return_value=account_id):
+        backend.create_account(AccountName=name, Email=email)

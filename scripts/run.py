@@ -40,10 +40,11 @@ def changed_count(output: str) -> int:
 
 def converge(inventory: str, apply: bool, env: dict | None = None) -> None:
     playbook(inventory, "--check", "--diff", env=env)
+    if not apply and sys.stdin.isatty():
+        apply = input("\nApply these changes? [y/N] ").strip().lower() in ("y", "yes")
     if not apply:
-        if not sys.stdin.isatty() or input("\nApply these changes? [y/N] ").strip().lower() not in ("y", "yes"):
-            print("Not applied. Run again with --apply (make run INVENTORY=... APPLY=1) to apply.")
-            return
+        print("Not applied. Run again with --apply (make run INVENTORY=... APPLY=1) to apply.")
+        return
     playbook(inventory, env=env)
     rerun = playbook(inventory, env=env)
     if changed_count(rerun):

@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: Contributors to the diatonic.partnercentral collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -29,9 +27,8 @@ except ImportError:
     pass  # AnsibleAWSModule reports a missing botocore.
 
 from ansible.module_utils.six.moves.urllib.parse import unquote
-
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
@@ -198,7 +195,10 @@ def plan_role(current, desired, purge_policies=False, purge_tags=False):
     update = {}
     if desired["description"] is not None and desired["description"] != current["description"]:
         update["Description"] = after["description"] = desired["description"]
-    if desired["max_session_duration"] is not None and desired["max_session_duration"] != current["max_session_duration"]:
+    if (
+        desired["max_session_duration"] is not None
+        and desired["max_session_duration"] != current["max_session_duration"]
+    ):
         update["MaxSessionDuration"] = after["max_session_duration"] = desired["max_session_duration"]
     if update:
         calls.append(("update_role", {"RoleName": name, **update}))
@@ -267,7 +267,9 @@ def apply_plan(client, plan):
         try:
             response = getattr(client, operation)(aws_retry=True, **kwargs)
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            raise RoleError(message=f"Failed to {operation.replace('_', ' ')} on {kwargs['RoleName']}", exception=e) from e
+            raise RoleError(
+                message=f"Failed to {operation.replace('_', ' ')} on {kwargs['RoleName']}", exception=e
+            ) from e
         if operation == "create_role":
             created = response["Role"]
     return created

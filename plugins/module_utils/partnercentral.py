@@ -1,5 +1,3 @@
-# -*- coding: utf-8 -*-
-
 # Copyright: Contributors to the diatonic.partnercentral collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -71,7 +69,9 @@ def validate_role(role):
             f"named {ROLE_PREFIX}<Persona>, for example {ROLE_PREFIX}AllianceLead"
         )
     elif name == ROLE_PREFIX:
-        problems.append(f"role name {name!r} needs a persona after {ROLE_PREFIX}, for example {ROLE_PREFIX}AllianceLead")
+        problems.append(
+            f"role name {name!r} needs a persona after {ROLE_PREFIX}, for example {ROLE_PREFIX}AllianceLead"
+        )
     if name and not _ROLE_NAME.fullmatch(name):
         problems.append(f"role name {name!r} must be at most 64 letters, digits or +=,.@_- characters")
     path = role.get("path")
@@ -94,7 +94,9 @@ def validate_role(role):
             if not _POLICY_ARN.fullmatch(policy):
                 problems.append(f"{name}: {policy!r} is not an IAM managed policy ARN (arn:aws:iam::aws:policy/NAME)")
         elif not _POLICY_NAME.fullmatch(policy):
-            problems.append(f"{name}: {policy!r} is not a managed policy name; give a name such as ReadOnlyAccess or a full ARN")
+            problems.append(
+                f"{name}: {policy!r} is not a managed policy name; give a name such as ReadOnlyAccess or a full ARN"
+            )
     return problems
 
 
@@ -153,7 +155,11 @@ def converge_roles(module, roles, purge_policies=False, purge_tags=False):
     missing = missing_policies(client, desired, current)
     if missing:
         users = {
-            arn: [role["name"] for role in desired if arn in (role["managed_policies"] or []) and role["state"] == "present"]
+            arn: [
+                role["name"]
+                for role in desired
+                if arn in (role["managed_policies"] or []) and role["state"] == "present"
+            ]
             for arn in missing
         }
         raise RoleError(
@@ -163,8 +169,7 @@ def converge_roles(module, roles, purge_policies=False, purge_tags=False):
         )
 
     plans = [
-        plan_role(current[role["name"]], role, purge_policies=purge_policies, purge_tags=purge_tags)
-        for role in desired
+        plan_role(current[role["name"]], role, purge_policies=purge_policies, purge_tags=purge_tags) for role in desired
     ]
 
     results = []

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 
 # Copyright: Contributors to the diatonic.partnercentral collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -181,7 +180,9 @@ def main():
 
     problems = validate_roles([role])
     if problems:
-        module.fail_json(msg="Invalid Partner Central role, nothing was changed: " + "; ".join(problems), problems=problems)
+        module.fail_json(
+            msg="Invalid Partner Central role, nothing was changed: " + "; ".join(problems), problems=problems
+        )
 
     try:
         changed, results, diff, warnings = converge_roles(

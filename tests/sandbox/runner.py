@@ -32,6 +32,7 @@ class Sandbox:
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self.process = None
+        self._log = None
 
     def __enter__(self) -> Sandbox:
         self.start()
@@ -41,16 +42,19 @@ class Sandbox:
         self.stop()
 
     def start(self, timeout: float = 60.0) -> None:
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        if self.log_path:
+            self._log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the child's lifetime, closed in stop()
         self.process = subprocess.Popen(
             [sys.executable, os.path.join(HERE, "server.py"), "--port", str(self.port)],
-            stdout=log,
+            stdout=self._log or subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"sandbox exited with {self.process.returncode}; see {self.log_path or 'its output'}")
+                raise RuntimeError(
+                    f"sandbox exited with {self.process.returncode}; see {self.log_path or 'its output'}"
+                )
             try:
                 self.control("/_sandbox/health", method="GET")
                 return
@@ -67,6 +71,9 @@ class Sandbox:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         self.process = None
+        if self._log:
+            self._log.close()
+            self._log = None
 
     def control(self, path: str, payload=None, method: str = "POST"):
         return _seed.control(self.endpoint, path, payload, method)

@@ -23,7 +23,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def control(endpoint: str, path: str, payload=None, method: str = "POST"):
     data = None if payload is None else json.dumps(payload).encode()
-    request = urllib.request.Request(endpoint.rstrip("/") + path, data=data, method=method, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        endpoint.rstrip("/") + path, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read() or b"null")
 
@@ -31,7 +33,11 @@ def control(endpoint: str, path: str, payload=None, method: str = "POST"):
 def inventory_accounts(inventory: str) -> list[dict]:
     """The inventory's accounts, management first, as the playbooks see them."""
     ansible_inventory = os.path.join(os.path.dirname(sys.executable), "ansible-inventory")
-    listing = json.loads(subprocess.run([ansible_inventory, "-i", inventory, "--list"], check=True, capture_output=True, text=True).stdout)
+    listing = json.loads(
+        subprocess.run(
+            [ansible_inventory, "-i", inventory, "--list"], check=True, capture_output=True, text=True
+        ).stdout
+    )
     hostvars = listing.get("_meta", {}).get("hostvars", {})
     management = set(listing.get("management", {}).get("hosts", []))
     if len(management) != 1:

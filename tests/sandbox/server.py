@@ -34,11 +34,11 @@ os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: E402
-from werkzeug.serving import run_simple  # noqa: E402
-
 import state  # noqa: E402
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication  # noqa: E402
+from moto.moto_server.werkzeug_app import create_backend_app  # noqa: E402
 from standins import STANDINS  # noqa: E402
+from werkzeug.serving import run_simple  # noqa: E402
 
 _SIGNING = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 _READ_PREFIXES = ("Get", "List", "Describe", "Head", "Lookup", "Search", "Check", "Query", "Select", "Generate")
@@ -102,7 +102,9 @@ class SandboxApp:
         access_key, service = (match.group(1), match.group(3)) if match else ("", "unknown")
         operation = _operation(environ, body, service)
         account_id = state.account_for_access_key(access_key)
-        self.calls.add({"service": service, "operation": operation, "account_id": account_id, "write": is_write(operation)})
+        self.calls.add(
+            {"service": service, "operation": operation, "account_id": account_id, "write": is_write(operation)}
+        )
 
         standin = STANDINS.get(service)
         if standin is not None:

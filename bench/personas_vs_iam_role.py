@@ -160,7 +160,8 @@ def print_table(results: dict) -> None:
         ("  for the seven roles", personas["role_calls"], loop["role_calls"]),
     ]
     for operation in sorted(set(personas["by_operation"]) | set(loop["by_operation"])):
-        rows.append((f"  {operation}", personas["by_operation"].get(operation, 0), loop["by_operation"].get(operation, 0)))
+        counts = [results[name]["by_operation"].get(operation, 0) for name in (PERSONAS, LOOP)]
+        rows.append((f"  {operation}", *counts))
     print(f"\nNo-change runs, {results['runs']} each, on one sandbox ({results['environment']['cpus']} CPUs):\n")
     print(f"  {'':32}{LABELS[PERSONAS]:>16}{LABELS[LOOP]:>16}")
     for label, left, right in rows:

@@ -272,4 +272,11 @@ def apply_plan(client, plan):
             ) from e
         if operation == "create_role":
             created = response["Role"]
+            _wait_for_role(client, kwargs["RoleName"])
     return created
+
+
+@RoleErrorHandler.common_error_handler("wait for the new role")
+def _wait_for_role(client, name):
+    # IAM is eventually consistent: attach policies only once GetRole sees the role.
+    client.get_waiter("role_exists").wait(RoleName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})

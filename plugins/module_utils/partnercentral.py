@@ -176,20 +176,21 @@ def converge_roles(module, roles, purge_policies=False, purge_tags=False):
     warnings = []
     for role, plan in zip(desired, plans):
         before = current[role["name"]]
-        created = None
-        if plan["calls"] and not module.check_mode:
-            created = apply_plan(client, plan)
-            if created:
-                client.get_waiter("role_exists").wait(RoleName=role["name"])
+        created = apply_plan(client, plan) if plan["calls"] and not module.check_mode else None
         warnings.extend(plan["warnings"])
-        source = created or {}
+        if role["state"] == "absent":
+            arn = role_id = None
+        elif before:
+            arn, role_id = before["arn"], before["role_id"]
+        else:  # created now, or only planned in check mode (no ARN yet)
+            arn, role_id = (created or {}).get("Arn"), (created or {}).get("RoleId")
         results.append(
             dict(
                 name=role["name"],
                 state=role["state"],
                 changed=bool(plan["calls"]),
-                arn=(before or {}).get("arn") or source.get("Arn"),
-                role_id=(before or {}).get("role_id") or source.get("RoleId"),
+                arn=arn,
+                role_id=role_id,
                 extra_policies=plan["extra_policies"],
                 **plan["after"],
             )

@@ -1,0 +1,121 @@
+# Copyright: Contributors to the diatonic.partnercentral collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Do the IAM managed policies a configuration needs exist? (Checklist phase 3.1.)
+
+The checklist lists AWS managed policies with ``iam list-policies --scope AWS``,
+which pages through more than a thousand policies. Here each wanted policy is
+looked up directly (one GetPolicy per policy), so ten policies cost ten calls.
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # AnsibleAWSModule reports a missing botocore.
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import FAIL
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import PASS
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import make_check
+
+# partnercentral.py owns the naming rules for managed policies; its checks are reused as they are.
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import _POLICY_ARN
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import _POLICY_NAME
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import partition_for_region
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import policy_arn
+
+# The AWS managed policies of the migration checklist's phase 3.1.
+CHECKLIST_POLICIES = (
+    "AWSPartnerCentralFullAccess",
+    "AWSPartnerCentralOpportunityManagement",
+    "AWSPartnerCentralMarketingManagement",
+    "AWSPartnerCentralChannelManagement",
+    "AWSPartnerCentralChannelHandshakeApprovalManagement",
+    "PartnerCentralAccountManagementUserRoleAssociation",
+)
+
+
+class PolicyLookupError(AnsibleAWSError):
+    """IAM would not say whether a policy exists."""
+
+
+def validate_policy_references(policies):
+    """Every policy given that is neither a managed policy name nor an IAM policy ARN."""
+    problems = []
+    for policy in policies:
+        if policy.startswith("arn:"):
+            if not _POLICY_ARN.fullmatch(policy):
+                problems.append(f"{policy!r} is not an IAM managed policy ARN (arn:aws:iam::aws:policy/NAME)")
+        elif not _POLICY_NAME.fullmatch(policy):
+            problems.append(f"{policy!r} is not a managed policy name; give a name such as ReadOnlyAccess or an ARN")
+    return problems
+
+
+def wanted_arns(policies, partition):
+    """The policies as ARNs, each once, in the order first given."""
+    arns = []
+    for policy in policies:
+        arn = policy_arn(policy, partition)
+        if arn not in arns:
+            arns.append(arn)
+    return arns
+
+
+def _name(arn):
+    return arn.rsplit("/", 1)[-1]
+
+
+def look_up(iam, arn):
+    """The policy, or None when IAM has no policy with this ARN."""
+    try:
+        policy = iam.get_policy(aws_retry=True, PolicyArn=arn)["Policy"]
+    except is_boto3_error_code("NoSuchEntity"):
+        return None
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        raise PolicyLookupError(message=f"Failed to look up managed policy {arn}", exception=e) from e
+    return {
+        "name": policy["PolicyName"],
+        "arn": policy["Arn"],
+        "path": policy.get("Path", "/"),
+        "default_version_id": policy.get("DefaultVersionId"),
+        "attachable": policy.get("IsAttachable", True),
+        "attachment_count": policy.get("AttachmentCount"),
+    }
+
+
+def evaluate_policies(available, missing):
+    """``available``: policy views (see look_up); ``missing``: names of the policies IAM does not have."""
+    names = [p["name"] for p in available]
+    unattachable = [p["name"] for p in available if not p["attachable"]]
+    problems = []
+    if missing:
+        problems.append(f"{len(missing)} managed policies do not exist: {', '.join(missing)}")
+    if unattachable:
+        problems.append(f"cannot be attached to a role: {', '.join(unattachable)}")
+    if not problems:
+        return make_check("managed_policies", PASS, f"all {len(names)} managed policies exist: {', '.join(names)}")
+    return make_check(
+        "managed_policies",
+        FAIL,
+        "; ".join(problems),
+        "check the names (aws iam get-policy --policy-arn ARN) and use policies that exist in this partition, "
+        "or create the customer managed policies first",
+    )
+
+
+def check_policies(module, policies):
+    """Look up every policy once. Returns ``(available, missing, checks)``."""
+    iam = module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
+    available = []
+    missing = []
+    for arn in wanted_arns(policies, partition_for_region(module.region)):
+        found = look_up(iam, arn)
+        if found is None:
+            missing.append({"name": _name(arn), "arn": arn})
+        else:
+            available.append(found)
+    check = evaluate_policies(available, [p["name"] for p in missing])
+    return available, missing, [check]

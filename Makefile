@@ -44,7 +44,8 @@ integration: setup
 	$(BIN)/pytest tests/integration
 
 molecule: setup
-	cd extensions && ../$(BIN)/molecule test --all
+	# molecule calls ansible-playbook and ansible-config by name.
+	cd extensions && PATH="$(CURDIR)/$(BIN):$$PATH" ../$(BIN)/molecule test --all
 
 bench: setup
 	$(BIN)/python bench/personas_vs_iam_role.py

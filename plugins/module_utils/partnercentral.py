@@ -27,10 +27,12 @@ from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles 
 ROLE_PREFIX = "PartnerCentralRoleFor"
 SERVICE_PRINCIPAL = "partnercentral-account-management.amazonaws.com"
 
-_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
-_ROLE_PATH = re.compile(r"/([\w+=,.@-]+/)*")
-_POLICY_ARN = re.compile(r"arn:aws[a-z-]*:iam::(aws|\d{12}):policy/([\w+=,.@-]+/)*[\w+=,.@-]+")
-_POLICY_NAME = re.compile(r"([\w+=,.@-]+/)*[\w+=,.@-]+")
+# IAM's own patterns; re.ASCII because IAM's \w is ASCII only.
+_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
+_ROLE_PATH = re.compile(r"/([\w+=,.@-]+/)*", re.ASCII)
+_POLICY_ARN = re.compile(r"arn:aws[a-z-]*:iam::(aws|\d{12}):policy/([\w+=,.@-]+/)*[\w+=,.@-]+", re.ASCII)
+_POLICY_NAME = re.compile(r"([\w+=,.@-]+/)*[\w+=,.@-]+", re.ASCII)
+_DESCRIPTION = re.compile(r"[\t\n\r\x20-\x7e\xa1-\xff]*")
 
 # The options of one role, shared by partnercentral_role (top level) and
 # partnercentral_roles (each item of ``roles``).
@@ -83,6 +85,11 @@ def validate_role(role):
     description = role.get("description")
     if description is not None and len(description) > 1000:
         problems.append(f"{name}: description is {len(description)} characters; IAM allows 1000")
+    if description is not None and not _DESCRIPTION.fullmatch(description):
+        problems.append(
+            f"{name}: description has characters IAM refuses (only Latin-1 letters, tabs and newlines): "
+            "replace dashes such as \u2014 and emoji with plain characters"
+        )
     tags = role.get("tags") or {}
     if len(tags) > 50:
         problems.append(f"{name}: {len(tags)} tags given; IAM allows 50 on a role")

@@ -19,7 +19,7 @@ description:
     attached unless O(purge_policies=true).
   - To converge several roles of one account in a single call, use M(diatonic.partnercentral.partnercentral_roles).
 author:
-  - Diatonic platform engineering
+  - Diatonic platform engineering (@diatonic)
 options:
   name:
     description:
@@ -69,8 +69,8 @@ options:
   purge_tags:
     description:
       - Remove tags that are on the role but not in O(tags).
-      - Unlike most amazon.aws modules this defaults to V(false): the collection never removes what it did not
-        declare unless asked.
+      - Unlike most amazon.aws modules this defaults to V(false), as the collection never removes what it did
+        not declare unless asked.
     type: bool
     default: false
 notes:

@@ -16,7 +16,7 @@ description:
   - A converged account costs two read calls per role and no writes.
   - Roles not listed in O(roles) are never touched.
 author:
-  - Diatonic platform engineering
+  - Diatonic platform engineering (@diatonic)
 options:
   roles:
     description:

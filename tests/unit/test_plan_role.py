@@ -14,7 +14,9 @@ SELLER = "arn:aws:iam::aws:policy/AWSMarketplaceSellerFullAccess"
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 OTHER_TRUST = {
     "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}],
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}
+    ],
 }
 
 
@@ -50,7 +52,7 @@ def current(**overrides):
 
 
 def operations(plan):
-    return [operation for operation, _ in plan["calls"]]
+    return [operation for operation, kwargs in plan["calls"]]
 
 
 def calls_named(plan, operation):
@@ -209,7 +211,11 @@ def test_changed_and_new_tags_are_set_and_other_tags_kept_without_purge():
         {"Key": "ManagedBy", "Value": "diatonic.partnercentral"},
         {"Key": "Persona", "Value": "AllianceLead"},
     ]
-    assert plan["after"]["tags"] == {"ManagedBy": "diatonic.partnercentral", "Persona": "AllianceLead", "CostCenter": "42"}
+    assert plan["after"]["tags"] == {
+        "ManagedBy": "diatonic.partnercentral",
+        "Persona": "AllianceLead",
+        "CostCenter": "42",
+    }
 
 
 def test_undeclared_tags_are_removed_with_purge_tags_but_aws_tags_are_not():
@@ -218,6 +224,14 @@ def test_undeclared_tags_are_removed_with_purge_tags_but_aws_tags_are_not():
 
     assert plan["calls"] == [("untag_role", {"RoleName": NAME, "TagKeys": ["CostCenter"]})]
     assert plan["after"]["tags"] == {"ManagedBy": "diatonic.partnercentral", "aws:cloudformation:stack": "x"}
+
+
+def test_empty_tags_with_purge_tags_remove_every_tag_but_aws_ones():
+    role = current(tags={"ManagedBy": "diatonic.partnercentral", "aws:cloudformation:stack": "x"})
+    plan = plan_role(role, desired(tags={}), purge_tags=True)
+
+    assert plan["calls"] == [("untag_role", {"RoleName": NAME, "TagKeys": ["ManagedBy"]})]
+    assert plan["after"]["tags"] == {"aws:cloudformation:stack": "x"}
 
 
 # --- path and absent ---------------------------------------------------------

@@ -47,6 +47,12 @@ ROLE_OPTIONS = dict(
 )
 
 
+# What a role's result holds once it is deleted (or was never there).
+ABSENT_ROLE_VIEW = dict(
+    path=None, description=None, max_session_duration=None, trust_policy=None, managed_policies=[], tags={}
+)
+
+
 def trust_policy():
     """The only trust policy Partner Central accepts on its roles."""
     return {
@@ -191,17 +197,16 @@ def converge_roles(module, roles, purge_policies=False, purge_tags=False):
             arn, role_id = before["arn"], before["role_id"]
         else:  # created now, or only planned in check mode (no ARN yet)
             arn, role_id = (created or {}).get("Arn"), (created or {}).get("RoleId")
-        results.append(
-            dict(
-                name=role["name"],
-                state=role["state"],
-                changed=bool(plan["calls"]),
-                arn=arn,
-                role_id=role_id,
-                extra_policies=plan["extra_policies"],
-                **plan["after"],
-            )
+        result = dict(ABSENT_ROLE_VIEW, **plan["after"])  # every documented key, even once deleted
+        result.update(
+            name=role["name"],
+            state=role["state"],
+            changed=bool(plan["calls"]),
+            arn=arn,
+            role_id=role_id,
+            extra_policies=plan["extra_policies"],
         )
+        results.append(result)
 
     diff = {
         "before": {r["name"]: p["before"] for r, p in zip(desired, plans) if p["calls"]},

@@ -1,0 +1,56 @@
+"""Fixtures for the integration tests: a sandbox per test module, a fresh organization per test.
+
+Every test writes its own inventory (DESIGN.md contract 2) with new account IDs and seeds it into the module's
+sandbox, so tests share the cost of one server without seeing each other's roles.
+"""
+
+import os
+import sys
+
+import pytest
+from integration_support import ROOT
+from integration_support import make_org
+
+sys.path.insert(0, os.path.join(ROOT, "tests", "sandbox"))
+
+from runner import Sandbox  # noqa: E402
+
+COLLECTION_LINK = os.path.join(ROOT, "playbooks", "collections", "ansible_collections", "diatonic", "partnercentral")
+
+
+def pytest_configure(config):
+    if not os.path.isdir(os.path.join(COLLECTION_LINK, "plugins")):
+        raise pytest.UsageError(f"{COLLECTION_LINK} is missing: run `make setup` first")
+
+
+def _started_sandbox(tmp_path_factory):
+    log_path = tmp_path_factory.mktemp("sandbox") / "sandbox.log"
+    return Sandbox(log_path=str(log_path))
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    """One sandbox for the test module; its organization's management account is 123456789012."""
+    with _started_sandbox(tmp_path_factory) as running:
+        yield running
+
+
+@pytest.fixture
+def own_sandbox(tmp_path_factory):
+    """A sandbox for one test, for tests that change the default credentials' own account."""
+    with _started_sandbox(tmp_path_factory) as running:
+        yield running
+
+
+@pytest.fixture
+def new_org(sandbox, tmp_path):
+    """Factory: a new organization seeded in the module's sandbox (see integration_support.make_org)."""
+    made = []
+
+    def make(**options):
+        directory = tmp_path / f"org{len(made) + 1}"
+        directory.mkdir()
+        made.append(make_org(sandbox, directory, **options))
+        return made[-1]
+
+    return make

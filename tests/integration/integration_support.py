@@ -248,7 +248,7 @@ def make_org(
     ``partnercentral_vars`` says otherwise.
     """
     partnercentral = partnercentral or new_account_id()
-    member_ids = [new_account_id() for _ in range(members)] if isinstance(members, int) else list(members)
+    member_ids = [new_account_id() for _member in range(members)] if isinstance(members, int) else list(members)
     pc_vars = {"aws_account_id": partnercentral, "aws_assume_role_arn": assume_role_arn(partnercentral)}
     if partnercentral_vars is not None:
         pc_vars = {"aws_account_id": partnercentral, **partnercentral_vars}
@@ -350,6 +350,7 @@ def run_playbook(
         command += ["-e", "@" + path]
     process = subprocess.run(
         command,
+        check=False,  # callers assert on the run's outcome
         cwd=cwd,
         env=ansible_env(env if env is not None else sandbox.env(), ansible_settings),
         capture_output=True,

@@ -22,7 +22,13 @@ ROLE_OPTIONS = ["name", "state", "managed_policies", "description", "path", "max
 
 def run(command, cwd=ROOT, settings=None):
     return subprocess.run(
-        command, cwd=cwd, env=ansible_env(os.environ, settings), capture_output=True, text=True, timeout=120
+        command,
+        check=False,  # callers assert on the exit code with the output in the message
+        cwd=cwd,
+        env=ansible_env(os.environ, settings),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

@@ -78,7 +78,7 @@ def test_assumed_role_puts_the_roles_in_the_target_account_not_the_callers(appli
 
 
 def test_rerun_reports_no_change_and_writes_nothing(sandbox, applied):
-    org, first, _ = applied
+    org, first, _check_run = applied
     assert first.ok, first.log
     sandbox.reset_calls()
 

@@ -27,7 +27,9 @@ ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbo
 def playbook(inventory: str, *args: str, env: dict | None = None) -> str:
     command = [ANSIBLE_PLAYBOOK, "-i", inventory, PLAYBOOK, *args]
     print("\n$ ansible-playbook " + " ".join(command[1:]), flush=True)
-    process = subprocess.run(command, env=env, cwd=ROOT, check=False, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.run(
+        command, env=env, cwd=ROOT, check=False, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     print(process.stdout, end="", flush=True)
     if process.returncode:
         raise SystemExit(f"ansible-playbook failed with exit code {process.returncode}")

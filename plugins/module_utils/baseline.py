@@ -311,7 +311,7 @@ def _password_policy_command(requirements):
     return "aws iam update-account-password-policy " + " ".join(flags)
 
 
-def evaluate_password_policy(policy, requirements, blocking):
+def evaluate_password_policy(policy, blocking, requirements):
     if policy is None:
         return graded(
             "password_policy",
@@ -348,7 +348,8 @@ def run_baseline(module, checks, blocking, password_requirements):
     """Run the named checks in the module's account and region.
 
     Returns ``(results, facts)``: the check records in the order of
-    ``CHECKS``, and what was read, by check name.
+    ``CHECKS``, and what was read, by check name (None when it could not be
+    read), plus ``account_id``.
     """
     retry = AWSRetry.jittered_backoff()
     clients = {}
@@ -358,38 +359,38 @@ def run_baseline(module, checks, blocking, password_requirements):
             clients[service] = module.client(service, retry_decorator=retry)
         return clients[service]
 
-    region = module.region
+    # Per check: the client it reads with, its read, its judge, and what else the judge needs.
     steps = {
-        "root_mfa": (lambda: read_root_mfa(client("iam")), lambda found, b: evaluate_root_mfa(found, b)),
-        "console_users_mfa": (
-            lambda: read_console_users(client("iam")),
-            lambda found, b: evaluate_console_users(found, b),
-        ),
-        "cloudtrail": (lambda: read_trails(client("cloudtrail")), lambda found, b: evaluate_trails(found, b, region)),
-        "config_recorder": (
-            lambda: read_config_recorders(client("config")),
-            lambda found, b: evaluate_config_recorders(found, b, region),
-        ),
+        "root_mfa": ("iam", read_root_mfa, evaluate_root_mfa, {}),
+        "console_users_mfa": ("iam", read_console_users, evaluate_console_users, {}),
+        "cloudtrail": ("cloudtrail", read_trails, evaluate_trails, {"region": module.region}),
+        "config_recorder": ("config", read_config_recorders, evaluate_config_recorders, {"region": module.region}),
         "password_policy": (
-            lambda: read_password_policy(client("iam")),
-            lambda found, b: evaluate_password_policy(found, password_requirements, b),
+            "iam",
+            read_password_policy,
+            evaluate_password_policy,
+            {"requirements": password_requirements},
         ),
     }
 
     results = []
-    facts = {}
+    facts = {"account_id": None}
+    try:
+        facts["account_id"] = client("sts").get_caller_identity(aws_retry=True)["Account"]
+    except _read_errors():
+        pass  # Only reported; the checks say what they could not read.
     for name in CHECKS:
         if name not in checks:
             continue
-        read, evaluate = steps[name]
+        service, read, evaluate, extra = steps[name]
         is_blocking = name in blocking
         try:
-            found = read()
+            found = read(client(service))
         except _read_errors() as e:
             what, permission = _NEEDS[name]
             results.append(unverified(name, what, e, permission, is_blocking))
             facts[name] = None
             continue
         facts[name] = found
-        results.append(evaluate(found, is_blocking))
+        results.append(evaluate(found, is_blocking, **extra))
     return results, facts

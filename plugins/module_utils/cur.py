@@ -360,8 +360,8 @@ def _account(module):
     """Account ID and partition of the credentials (sts:GetCallerIdentity, a read)."""
     sts = module.client("sts", retry_decorator=AWSRetry.jittered_backoff())
     arn = CurErrorHandler.common_error_handler("identify the caller")(sts.get_caller_identity)(aws_retry=True)["Arn"]
-    _, partition, _, _, account_id, _ = arn.split(":", 5)
-    return account_id, partition
+    parts = arn.split(":")  # arn:PARTITION:sts|iam::ACCOUNT:...
+    return parts[4], parts[1]
 
 
 def _plan_bucket_policy(s3_client, view, account_id, partition, region, check_mode):

@@ -20,12 +20,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import FAIL
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import PASS
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import make_check
-
-# partnercentral.py owns the naming rules for managed policies; its checks are reused as they are.
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import _POLICY_ARN
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import _POLICY_NAME
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import partition_for_region
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import policy_arn
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import policy_reference_problem
 
 # The AWS managed policies of the migration checklist's phase 3.1.
 CHECKLIST_POLICIES = (
@@ -44,14 +41,8 @@ class PolicyLookupError(AnsibleAWSError):
 
 def validate_policy_references(policies):
     """Every policy given that is neither a managed policy name nor an IAM policy ARN."""
-    problems = []
-    for policy in policies:
-        if policy.startswith("arn:"):
-            if not _POLICY_ARN.fullmatch(policy):
-                problems.append(f"{policy!r} is not an IAM managed policy ARN (arn:aws:iam::aws:policy/NAME)")
-        elif not _POLICY_NAME.fullmatch(policy):
-            problems.append(f"{policy!r} is not a managed policy name; give a name such as ReadOnlyAccess or an ARN")
-    return problems
+    # partnercentral.py owns the naming rules for managed policies.
+    return [problem for problem in map(policy_reference_problem, policies) if problem]
 
 
 def wanted_arns(policies, partition):
@@ -86,17 +77,21 @@ def look_up(iam, arn):
     }
 
 
+def _count(count):
+    return f"{count} managed {'policy' if count == 1 else 'policies'}"
+
+
 def evaluate_policies(available, missing):
     """``available``: policy views (see look_up); ``missing``: names of the policies IAM does not have."""
     names = [p["name"] for p in available]
     unattachable = [p["name"] for p in available if not p["attachable"]]
     problems = []
     if missing:
-        problems.append(f"{len(missing)} managed policies do not exist: {', '.join(missing)}")
+        problems.append(f"{_count(len(missing))} not found in IAM: {', '.join(missing)}")
     if unattachable:
         problems.append(f"cannot be attached to a role: {', '.join(unattachable)}")
     if not problems:
-        return make_check("managed_policies", PASS, f"all {len(names)} managed policies exist: {', '.join(names)}")
+        return make_check("managed_policies", PASS, f"{_count(len(names))} found: {', '.join(names)}")
     return make_check(
         "managed_policies",
         FAIL,

@@ -16,6 +16,7 @@ except ImportError:
     pass  # AnsibleAWSModule reports a missing botocore.
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import FAIL
@@ -53,7 +54,12 @@ def _read_errors():
 
 
 def read_caller(sts):
-    identity = sts.get_caller_identity(aws_retry=True)
+    try:
+        identity = sts.get_caller_identity(aws_retry=True)
+    except _read_errors() as e:
+        raise AnsibleAWSError(
+            message="Failed to find out whose credentials these are (sts:GetCallerIdentity)", exception=e
+        ) from e
     return {"account_id": identity["Account"], "arn": identity["Arn"], "user_id": identity["UserId"]}
 
 
@@ -228,6 +234,14 @@ def evaluate_plan(require_paid, plan, account_id):
     return make_check("plan", PASS, f"{account_id} is on the {kind.capitalize()} plan")
 
 
+def evaluate_accounts(accounts, organization):
+    states = {}
+    for account in accounts:
+        states[account["state"]] = states.get(account["state"], 0) + 1
+    counts = ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
+    return make_check("accounts", PASS, f"organization {organization['id']} has {len(accounts)} accounts ({counts})")
+
+
 def evaluate_required_members(required, accounts, organization):
     """``accounts``: account ID -> account view (None when not in the organization)."""
     if organization is None:
@@ -343,4 +357,9 @@ def _check_accounts(organizations, params, result, error):
                 "organizations:ListAccounts and organizations:DescribeAccount",
             )
         ]
-    return [evaluate_required_members(required, found, organization)] if required else []
+    checks = []
+    if result["accounts"] is not None:
+        checks.append(evaluate_accounts(result["accounts"], organization))
+    if required:
+        checks.append(evaluate_required_members(required, found, organization))
+    return checks

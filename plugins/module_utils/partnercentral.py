@@ -103,14 +103,20 @@ def validate_role(role):
         if not 1 <= len(str(key)) <= 128 or len(str(value)) > 256:
             problems.append(f"{name}: tag {key!r} must have a key of 1 to 128 and a value of at most 256 characters")
     for policy in role.get("managed_policies") or []:
-        if policy.startswith("arn:"):
-            if not _POLICY_ARN.fullmatch(policy):
-                problems.append(f"{name}: {policy!r} is not an IAM managed policy ARN (arn:aws:iam::aws:policy/NAME)")
-        elif not _POLICY_NAME.fullmatch(policy):
-            problems.append(
-                f"{name}: {policy!r} is not a managed policy name; give a name such as ReadOnlyAccess or a full ARN"
-            )
+        problem = policy_reference_problem(policy)
+        if problem:
+            problems.append(f"{name}: {problem}")
     return problems
+
+
+def policy_reference_problem(policy):
+    """Why ``policy`` is neither a managed policy name nor an IAM policy ARN; None when it is one."""
+    if policy.startswith("arn:"):
+        if not _POLICY_ARN.fullmatch(policy):
+            return f"{policy!r} is not an IAM managed policy ARN (arn:aws:iam::aws:policy/NAME)"
+    elif not _POLICY_NAME.fullmatch(policy):
+        return f"{policy!r} is not a managed policy name; give a name such as ReadOnlyAccess or a full ARN"
+    return None
 
 
 def validate_roles(roles):

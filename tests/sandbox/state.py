@@ -13,6 +13,7 @@ import threading
 from unittest import mock
 
 from moto.iam.models import get_account_id_from
+from moto.iam.models import iam_backends
 from moto.organizations import models as org_models
 from moto.organizations.models import organizations_backends
 
@@ -68,9 +69,17 @@ def apply(payload: dict) -> dict:
     with _lock:
         if "org_role" in payload:
             _place_in_organization(account_id, payload)
+        if "root_mfa" in payload:
+            _reflect_root_mfa(account_id, payload["root_mfa"])
         values = _accounts.setdefault(account_id, {})
         values.update({k: payload[k] for k in ("root_mfa", "plan") if k in payload})
         return {**default_state(), **values}
+
+
+def _reflect_root_mfa(account_id: str, enabled: bool) -> None:
+    # IAM's GetAccountSummary reports root MFA as AccountMFAEnabled; moto keeps
+    # it on the account summary and has no API to change it, as AWS has none.
+    iam_backends[account_id]["aws"].account_summary._account_mfa_enabled = int(enabled)
 
 
 def _place_in_organization(account_id: str, payload: dict) -> None:

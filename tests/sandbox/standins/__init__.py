@@ -5,4 +5,9 @@ account_id)`` that validates the request against botocore's service model and
 answers in the service's wire format.
 """
 
+from .cur import serve as cur_serve
+from .freetier import serve as freetier_serve
+
 STANDINS: dict = {}
+STANDINS["cur"] = cur_serve
+STANDINS["freetier"] = freetier_serve

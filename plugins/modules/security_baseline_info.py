@@ -1,0 +1,261 @@
+#!/usr/bin/python
+
+# Copyright: Contributors to the diatonic.partnercentral collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: security_baseline_info
+short_description: Check an AWS account's security baseline before Partner Central work (checklist phase 2)
+version_added: 0.1.0
+description:
+  - Checks one account, read-only, and reports each check as V(pass), V(fail) or V(warn) with a one-line remedy.
+  - V(root_mfa) - the root user has MFA (C(iam:GetAccountSummary)); an account whose root credentials were removed
+    centrally (no password, no access keys) passes too.
+  - V(console_users_mfa) - every IAM user with a console password has an MFA device.
+  - V(cloudtrail) - a multi-region CloudTrail trail (the account's own, or an organization trail) is logging.
+  - V(config_recorder) - an AWS Config recorder is recording in the region.
+  - V(password_policy) - the IAM password policy meets O(password_policy).
+  - A failing check is V(fail) when it is listed in O(blocking) and V(warn) otherwise. A check that cannot be made
+    (access denied, endpoint not reachable) is never passed; it fails when it blocks and warns otherwise.
+  - Reports findings without failing; RV(ready) says whether a blocking check failed. The
+    C(diatonic.partnercentral.baseline) role turns that into a gate.
+author:
+  - Diatonic platform engineering (@diatonic)
+options:
+  checks:
+    description: The checks to run.
+    type: list
+    elements: str
+    choices: [root_mfa, console_users_mfa, cloudtrail, config_recorder, password_policy]
+    default: [root_mfa, console_users_mfa, cloudtrail, config_recorder, password_policy]
+  blocking:
+    description:
+      - The checks whose failure makes the account not ready (V(fail)); the others only warn. Checks that are not
+        in O(checks) are not run, whatever this says.
+    type: list
+    elements: str
+    choices: [root_mfa, console_users_mfa, cloudtrail, config_recorder, password_policy]
+    default: [root_mfa, cloudtrail]
+  password_policy:
+    description:
+      - What the IAM password policy must require. A requirement set to null (or V(false)) is not checked.
+    type: dict
+    default: {}
+    suboptions:
+      minimum_password_length:
+        description: Shortest password allowed, at least.
+        type: int
+        default: 14
+      require_symbols:
+        description: Passwords must contain a symbol.
+        type: bool
+        default: true
+      require_numbers:
+        description: Passwords must contain a number.
+        type: bool
+        default: true
+      require_uppercase_characters:
+        description: Passwords must contain an uppercase letter.
+        type: bool
+        default: true
+      require_lowercase_characters:
+        description: Passwords must contain a lowercase letter.
+        type: bool
+        default: true
+      password_reuse_prevention:
+        description: Number of previous passwords that cannot be reused, at least.
+        type: int
+      max_password_age:
+        description: Days after which a password expires, at most.
+        type: int
+notes:
+  - The V(cloudtrail) and V(config_recorder) checks look at the module's region; trails of other regions count
+    when they are multi-region.
+  - Needs C(iam:GetAccountSummary), C(iam:ListUsers), C(iam:GetLoginProfile), C(iam:ListMFADevices),
+    C(iam:GetAccountPasswordPolicy), C(cloudtrail:DescribeTrails), C(cloudtrail:GetTrailStatus) and
+    C(config:DescribeConfigurationRecorderStatus) for the checks it runs.
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: The security baseline, with the default blocking checks (root MFA, a logging trail)
+  diatonic.partnercentral.security_baseline_info:
+  register: baseline
+
+- name: Stop here when the account is not ready
+  ansible.builtin.assert:
+    that: baseline.ready
+    fail_msg: "{{ baseline.checks | selectattr('status', 'eq', 'fail') | map(attribute='remedy') }}"
+
+- name: Make AWS Config and console MFA block too, with a 16-character password policy
+  diatonic.partnercentral.security_baseline_info:
+    blocking: [root_mfa, cloudtrail, config_recorder, console_users_mfa]
+    password_policy:
+      minimum_password_length: 16
+      password_reuse_prevention: 24
+"""
+
+RETURN = r"""
+checks:
+  description: One record per check run, in the order of O(checks)' choices.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The check.
+      type: str
+      sample: cloudtrail
+    status:
+      description: V(pass), V(fail) (blocks) or V(warn).
+      type: str
+      sample: fail
+    message:
+      description: What was found, in one line.
+      type: str
+      sample: multi-region trail org-trail is not logging
+    remedy:
+      description: What to do about it, in one line; null on a pass.
+      type: str
+      sample: aws cloudtrail start-logging --name arn:aws:cloudtrail:us-east-1:210987654321:trail/org-trail
+ready:
+  description: Whether no blocking check failed.
+  returned: always
+  type: bool
+account_id:
+  description: The account that was checked (from the credentials).
+  returned: always
+  type: str
+  sample: "210987654321"
+region:
+  description: The region of the regional checks.
+  returned: always
+  type: str
+  sample: us-east-1
+root:
+  description: What GetAccountSummary says about the root user; null when not checked or not readable.
+  returned: always
+  type: dict
+  contains:
+    mfa_enabled:
+      description: Whether the root user has MFA.
+      type: bool
+    password_present:
+      description: Whether the root user has a password; null where IAM does not report it.
+      type: bool
+    access_keys_present:
+      description: Whether the root user has access keys.
+      type: bool
+console_users:
+  description: IAM users with a console password, each with whether it has an MFA device; null when not checked.
+  returned: always
+  type: dict
+  sample: {alice: true, build-bot: false}
+trails:
+  description: The trails that apply to the region; null when not checked.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Trail name.
+      type: str
+    arn:
+      description: Trail ARN.
+      type: str
+    home_region:
+      description: Region the trail was made in.
+      type: str
+    multi_region:
+      description: Whether the trail covers every region.
+      type: bool
+    organization_trail:
+      description: Whether it is the organization's trail.
+      type: bool
+    logging:
+      description: Whether it is logging; null for single-region trails and when its status could not be read.
+      type: bool
+    status_error:
+      description: Why the status could not be read.
+      type: str
+config_recorders:
+  description: The region's AWS Config recorders; null when not checked.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Recorder name.
+      type: str
+    recording:
+      description: Whether it is recording.
+      type: bool
+    last_status:
+      description: Last recording status (V(SUCCESS), V(FAILURE), V(PENDING)).
+      type: str
+password_policy:
+  description: The account's password policy as IAM returns it; null when there is none or it was not checked.
+  returned: always
+  type: dict
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import CHECKS
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import DEFAULT_BLOCKING
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import DEFAULT_PASSWORD_POLICY
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import is_ready
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import run_baseline
+
+
+def main():
+    argument_spec = dict(
+        checks=dict(type="list", elements="str", choices=list(CHECKS), default=list(CHECKS)),
+        blocking=dict(type="list", elements="str", choices=list(CHECKS), default=list(DEFAULT_BLOCKING)),
+        password_policy=dict(
+            type="dict",
+            default={},
+            no_log=False,  # requirements, not a secret
+            options=dict(
+                minimum_password_length=dict(type="int", default=14, no_log=False),
+                require_symbols=dict(type="bool", default=True),
+                require_numbers=dict(type="bool", default=True),
+                require_uppercase_characters=dict(type="bool", default=True),
+                require_lowercase_characters=dict(type="bool", default=True),
+                password_reuse_prevention=dict(type="int", no_log=False),
+                max_password_age=dict(type="int", no_log=False),
+            ),
+        ),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+
+    requirements = {**DEFAULT_PASSWORD_POLICY, **(module.params["password_policy"] or {})}
+    negative = [
+        f"password_policy.{k} is {v}" for k, v in requirements.items() if not isinstance(v, bool) and (v or 0) < 0
+    ]
+    if negative:
+        module.fail_json(
+            msg="Numbers in password_policy must not be negative, nothing was checked: " + "; ".join(negative)
+        )
+
+    results, facts = run_baseline(module, module.params["checks"], module.params["blocking"], requirements)
+    module.exit_json(
+        changed=False,
+        checks=results,
+        ready=is_ready(results),
+        account_id=facts["account_id"],
+        region=module.region,
+        root=facts.get("root_mfa"),
+        console_users=(facts.get("console_users_mfa") or {}).get("console_users"),
+        trails=facts.get("cloudtrail"),
+        config_recorders=facts.get("config_recorder"),
+        password_policy=facts.get("password_policy"),
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Helpers of the preflight integration tests (tests/integration/test_preflight*.py)."""

@@ -1,0 +1,307 @@
+"""The sandbox's Cost and Usage Report stand-in, over HTTP with boto3, as a real client sees AWS.
+
+It must speak the JSON 1.1 wire format, answer with the service's own error codes, validate every request the
+way the service does, keep each account's reports apart, and refuse a bucket the billing service may not write to.
+"""
+
+import json
+import urllib.error
+import urllib.request
+
+import botocore.exceptions
+import pytest
+from integration_support import DEFAULT_ACCOUNT_ID
+from integration_support import aws_client
+from integration_support import new_account_id
+
+BILLING = "billingreports.amazonaws.com"
+
+
+def definition(name, bucket, **overrides):
+    return {
+        "ReportName": name,
+        "TimeUnit": "HOURLY",
+        "Format": "textORcsv",
+        "Compression": "GZIP",
+        "AdditionalSchemaElements": ["RESOURCES"],
+        "S3Bucket": bucket,
+        "S3Prefix": "cur",
+        "S3Region": "us-east-1",
+        "RefreshClosedReports": True,
+        "ReportVersioning": "CREATE_NEW_REPORT",
+        **overrides,
+    }
+
+
+def delivery_policy(bucket, account_id, source_account=None):
+    condition = {
+        "StringEquals": {"aws:SourceAccount": source_account or account_id},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:cur:us-east-1:{account_id}:definition/*"},
+    }
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": BILLING},
+                "Action": ["s3:GetBucketAcl", "s3:GetBucketPolicy"],
+                "Resource": f"arn:aws:s3:::{bucket}",
+                "Condition": condition,
+            },
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": BILLING},
+                "Action": "s3:PutObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+                "Condition": condition,
+            },
+        ],
+    }
+
+
+_buckets = iter(range(1, 10_000))
+
+
+def delivery_bucket(sandbox, account_id=DEFAULT_ACCOUNT_ID, policy=True):
+    bucket = f"doit-standin-{account_id}-{next(_buckets)}"
+    s3 = aws_client(sandbox, "s3", account_id)
+    s3.create_bucket(Bucket=bucket)
+    if policy:
+        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(delivery_policy(bucket, account_id)))
+    return bucket
+
+
+def error_of(call) -> dict:
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        call()
+    response = caught.value.response
+    return {**response["Error"], "status": response["ResponseMetadata"]["HTTPStatusCode"]}
+
+
+@pytest.fixture
+def cur(sandbox):
+    return aws_client(sandbox, "cur")
+
+
+def test_a_report_is_saved_and_described_as_given(sandbox, cur):
+    bucket = delivery_bucket(sandbox)
+    wanted = definition(f"{bucket}-report", bucket, AdditionalArtifacts=["REDSHIFT", "QUICKSIGHT"])
+
+    cur.put_report_definition(ReportDefinition=wanted, Tags=[{"Key": "team", "Value": "finops"}])
+    found = [
+        d for d in cur.describe_report_definitions()["ReportDefinitions"] if d["ReportName"] == wanted["ReportName"]
+    ]
+
+    assert found == [wanted]
+    assert cur.list_tags_for_resource(ReportName=wanted["ReportName"])["Tags"] == [{"Key": "team", "Value": "finops"}]
+
+
+def test_answers_use_the_json_1_1_wire_format(sandbox, cur):
+    response = cur.describe_report_definitions()
+    headers = response["ResponseMetadata"]["HTTPHeaders"]
+    assert headers["content-type"] == "application/x-amz-json-1.1"
+    assert response["ResponseMetadata"]["RequestId"]
+
+
+def test_a_second_report_with_the_same_name_is_a_duplicate(sandbox, cur):
+    bucket = delivery_bucket(sandbox)
+    cur.put_report_definition(ReportDefinition=definition(bucket, bucket))
+
+    error = error_of(lambda: cur.put_report_definition(ReportDefinition=definition(bucket, bucket)))
+
+    assert error["Code"] == "DuplicateReportNameException" and error["status"] == 400
+
+
+def test_a_bucket_without_a_billing_policy_is_refused(sandbox, cur):
+    bucket = delivery_bucket(sandbox, policy=False)
+    error = error_of(lambda: cur.put_report_definition(ReportDefinition=definition(bucket, bucket)))
+    assert error["Code"] == "ValidationException"
+    assert "Failed to verify customer bucket permission" in error["Message"]
+
+
+def test_a_missing_bucket_is_refused(sandbox, cur):
+    error = error_of(lambda: cur.put_report_definition(ReportDefinition=definition("nobody", "no-such-bucket-here")))
+    assert error["Code"] == "ValidationException"
+    assert "bucket name= no-such-bucket-here" in error["Message"]
+
+
+def test_a_policy_for_another_source_account_does_not_count(sandbox, cur):
+    bucket = delivery_bucket(sandbox, policy=False)
+    policy = delivery_policy(bucket, DEFAULT_ACCOUNT_ID, source_account="111122223333")
+    aws_client(sandbox, "s3").put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+
+    error = error_of(lambda: cur.put_report_definition(ReportDefinition=definition(bucket, bucket)))
+
+    assert error["Code"] == "ValidationException"
+
+
+def test_a_bucket_in_another_region_than_said_is_refused(sandbox, cur):
+    bucket = delivery_bucket(sandbox)
+    error = error_of(
+        lambda: cur.put_report_definition(ReportDefinition=definition(bucket, bucket, S3Region="eu-west-1"))
+    )
+    assert error["Code"] == "ValidationException"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "text"),
+    [
+        ({"ReportName": "has space"}, "failed to satisfy constraint: Member must satisfy regular expression pattern"),
+        ({"TimeUnit": "WEEKLY"}, "Member must satisfy enum value set: [HOURLY, DAILY, MONTHLY]"),
+        ({"S3Prefix": "p" * 257}, "Member must have length less than or equal to 256"),
+        ({"Format": "Parquet"}, "Format Parquet requires Compression Parquet"),
+        ({"Compression": "Parquet"}, "Format textORcsv requires Compression ZIP or GZIP"),
+        ({"AdditionalArtifacts": ["ATHENA"]}, "ATHENA requires Format Parquet"),
+        (
+            {"Format": "Parquet", "Compression": "Parquet", "AdditionalArtifacts": ["ATHENA", "REDSHIFT"]},
+            "ATHENA cannot be combined",
+        ),
+        (
+            {"Format": "Parquet", "Compression": "Parquet", "AdditionalArtifacts": ["QUICKSIGHT"]},
+            "require Format textORcsv",
+        ),
+    ],
+)
+def test_requests_the_service_rejects_are_validation_errors(sandbox, cur, overrides, text):
+    bucket = delivery_bucket(sandbox)
+    error = error_of(lambda: cur.put_report_definition(ReportDefinition=definition(bucket, bucket, **overrides)))
+    assert error["Code"] == "ValidationException" and error["status"] == 400
+    assert text in error["Message"]
+
+
+def test_an_athena_report_as_the_service_wants_it_is_accepted(sandbox, cur):
+    bucket = delivery_bucket(sandbox)
+    athena = definition(
+        bucket,
+        bucket,
+        Format="Parquet",
+        Compression="Parquet",
+        AdditionalArtifacts=["ATHENA"],
+        ReportVersioning="OVERWRITE_REPORT",
+    )
+    cur.put_report_definition(ReportDefinition=athena)
+
+
+def test_modify_changes_the_report_but_never_its_name(sandbox, cur):
+    bucket = delivery_bucket(sandbox)
+    cur.put_report_definition(ReportDefinition=definition(bucket, bucket))
+
+    cur.modify_report_definition(ReportName=bucket, ReportDefinition=definition(bucket, bucket, TimeUnit="DAILY"))
+    renamed = error_of(
+        lambda: cur.modify_report_definition(ReportName=bucket, ReportDefinition=definition(bucket + "-x", bucket))
+    )
+    missing = error_of(
+        lambda: cur.modify_report_definition(ReportName="nope", ReportDefinition=definition("nope", bucket))
+    )
+
+    found = [d for d in cur.describe_report_definitions()["ReportDefinitions"] if d["ReportName"] == bucket]
+    assert found[0]["TimeUnit"] == "DAILY"
+    assert renamed["Code"] == "ValidationException" and "cannot be renamed" in renamed["Message"]
+    assert missing["Code"] == "ValidationException"
+
+
+def test_delete_removes_the_report_and_a_second_delete_is_refused(sandbox, cur):
+    bucket = delivery_bucket(sandbox)
+    cur.put_report_definition(ReportDefinition=definition(bucket, bucket))
+
+    cur.delete_report_definition(ReportName=bucket)
+    again = error_of(lambda: cur.delete_report_definition(ReportName=bucket))
+
+    names = [d["ReportName"] for d in cur.describe_report_definitions()["ReportDefinitions"]]
+    assert bucket not in names
+    assert again["Code"] == "ValidationException"
+
+
+def test_tags_are_added_replaced_and_removed(sandbox, cur):
+    bucket = delivery_bucket(sandbox)
+    cur.put_report_definition(ReportDefinition=definition(bucket, bucket), Tags=[{"Key": "a", "Value": "1"}])
+
+    cur.tag_resource(ReportName=bucket, Tags=[{"Key": "a", "Value": "2"}, {"Key": "b", "Value": "3"}])
+    cur.untag_resource(ReportName=bucket, TagKeys=["b"])
+    missing = error_of(lambda: cur.list_tags_for_resource(ReportName="no-such-report"))
+
+    assert cur.list_tags_for_resource(ReportName=bucket)["Tags"] == [{"Key": "a", "Value": "2"}]
+    assert missing["Code"] == "ResourceNotFoundException"
+
+
+def test_describe_pages_by_five_as_the_service_does(sandbox, new_org):
+    org = new_org(members=1)
+    account = org.members[0]
+    cur = aws_client(sandbox, "cur", account)
+    bucket = delivery_bucket(sandbox, account)
+    names = [f"report-{i}" for i in range(7)]
+    for name in names:
+        cur.put_report_definition(ReportDefinition=definition(name, bucket))
+
+    first = cur.describe_report_definitions()
+    pages = list(cur.get_paginator("describe_report_definitions").paginate())
+    too_many = error_of(lambda: cur.describe_report_definitions(MaxResults=6))
+
+    assert len(first["ReportDefinitions"]) == 5 and first["NextToken"]
+    assert [d["ReportName"] for page in pages for d in page["ReportDefinitions"]] == names
+    assert too_many["Code"] == "ValidationException"
+
+
+def test_each_account_sees_only_its_own_reports(sandbox, new_org):
+    org = new_org(members=2)
+    first, second = org.members
+    bucket = delivery_bucket(sandbox, first)
+    aws_client(sandbox, "cur", first).put_report_definition(ReportDefinition=definition("only-in-first", bucket))
+
+    seen_by_second = aws_client(sandbox, "cur", second).describe_report_definitions()["ReportDefinitions"]
+    seen_by_first = aws_client(sandbox, "cur", first).describe_report_definitions()["ReportDefinitions"]
+
+    assert [d["ReportName"] for d in seen_by_first] == ["only-in-first"]
+    assert seen_by_second == []
+
+
+def test_a_bucket_of_another_account_is_refused(sandbox, new_org):
+    org = new_org(members=1)
+    others_bucket = delivery_bucket(sandbox, org.members[0])
+    cur = aws_client(sandbox, "cur")
+    error = error_of(lambda: cur.put_report_definition(ReportDefinition=definition(new_account_id(), others_bucket)))
+    assert error["Code"] == "ValidationException"
+
+
+def test_the_call_log_tells_writes_from_reads(sandbox, cur):
+    bucket = delivery_bucket(sandbox)
+    sandbox.reset_calls()
+
+    cur.describe_report_definitions()
+    cur.put_report_definition(ReportDefinition=definition(bucket, bucket))
+
+    calls = [c for c in sandbox.calls() if c["service"] == "cur"]
+    assert [(c["operation"], c["write"], c["account_id"]) for c in calls] == [
+        ("DescribeReportDefinitions", False, DEFAULT_ACCOUNT_ID),
+        ("PutReportDefinition", True, DEFAULT_ACCOUNT_ID),
+    ]
+
+
+def _raw(sandbox, target, body):
+    request = urllib.request.Request(
+        sandbox.endpoint + "/",
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": target,
+            "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/cur/aws4_request, "
+            "SignedHeaders=host, Signature=0",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_malformed_requests_get_the_protocols_errors(sandbox):
+    unknown = _raw(sandbox, "AWSOrigamiServiceGatewayService.LaunchRocket", b"{}")
+    not_json = _raw(sandbox, "AWSOrigamiServiceGatewayService.DescribeReportDefinitions", b"{not json")
+    missing_member = _raw(sandbox, "AWSOrigamiServiceGatewayService.DeleteReportDefinition", b"{}")
+
+    assert unknown == (400, {"__type": "UnknownOperationException", "message": "Unknown operation LaunchRocket"})
+    assert not_json[0] == 400 and not_json[1]["__type"] == "SerializationException"
+    assert missing_member[0] == 400 and missing_member[1]["__type"] == "ValidationException"
+    assert "ReportName" in missing_member[1]["message"]

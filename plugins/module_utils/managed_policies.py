@@ -20,9 +20,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import FAIL
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import PASS
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import make_check
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import partition_for_region
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import policy_arn
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import policy_reference_problem
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import partition_for_region
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import policy_arn
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import policy_reference_problem
 
 # The AWS managed policies of the migration checklist's phase 3.1.
 CHECKLIST_POLICIES = (

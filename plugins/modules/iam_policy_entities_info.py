@@ -88,7 +88,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_policy_entities import policy_arn
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_policy_entities import read_policy_entities
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_policy_entities import validate_policy
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import partition_for_region
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import partition_for_region
 
 
 def main():

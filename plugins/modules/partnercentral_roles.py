@@ -159,8 +159,8 @@ extra_policies:
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import ROLE_OPTIONS
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import account_id_from
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import ROLE_OPTIONS
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import account_id_from
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import converge_roles
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import validate_roles
 

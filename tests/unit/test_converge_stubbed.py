@@ -17,11 +17,11 @@ from botocore.stub import ANY
 from botocore.stub import Stubber
 
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import RoleError
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import iam_client
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import missing_policies
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import read_role
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import converge_roles
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import desired_role
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import iam_client
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import trust_policy
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

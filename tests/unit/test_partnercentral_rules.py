@@ -2,9 +2,9 @@
 
 import pytest
 
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import partition_for_region
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import policy_arn
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import desired_role
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import partition_for_region
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import policy_arn
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import trust_policy
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import validate_role
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import validate_roles

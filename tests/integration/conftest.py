@@ -8,8 +8,12 @@ import os
 import sys
 
 import pytest
-from integration_support import ROOT
-from integration_support import make_org
+
+# Their assertions are the tests' own (pytest only rewrites test modules and conftest.py unless told).
+pytest.register_assert_rewrite("integration_support", "preflight")
+
+from integration_support import ROOT  # noqa: E402
+from integration_support import make_org  # noqa: E402
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "sandbox"))
 
@@ -54,3 +58,10 @@ def new_org(sandbox, tmp_path):
         return made[-1]
 
     return make
+
+
+@pytest.fixture
+def member(new_org):
+    """A new member account (its ID) of the module's sandbox organization: a new organization's Partner Central
+    account, reached with the default credentials' OrganizationAccountAccessRole."""
+    return new_org(members=1).partnercentral

@@ -12,8 +12,11 @@ import os
 import re
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from dataclasses import field
+from typing import NamedTuple
 from urllib.parse import unquote
 
 import boto3
@@ -60,12 +63,15 @@ def persona_policy_arns(role_name: str) -> set[str]:
 # --- AWS, as a user would look at it ------------------------------------------
 
 
-def aws_client(sandbox, service: str, account_id: str = DEFAULT_ACCOUNT_ID):
-    """A boto3 client acting in ``account_id``: default credentials, or its OrganizationAccountAccessRole."""
+def aws_client(sandbox, service: str, account_id: str = DEFAULT_ACCOUNT_ID, **options):
+    """A boto3 client acting in ``account_id``: default credentials, or its OrganizationAccountAccessRole.
+
+    ``options`` go to ``Session.client`` (a botocore ``config=``, say).
+    """
     session = boto3.session.Session(**_default_credentials(), region_name="us-east-1")
     if account_id != DEFAULT_ACCOUNT_ID:
         session = boto3.session.Session(**account_credentials(sandbox, account_id), region_name="us-east-1")
-    return session.client(service, endpoint_url=sandbox.endpoint)
+    return session.client(service, endpoint_url=sandbox.endpoint, **options)
 
 
 def _default_credentials() -> dict:
@@ -93,6 +99,37 @@ def account_env(sandbox, account_id: str) -> dict:
         "AWS_SECRET_ACCESS_KEY": credentials["aws_secret_access_key"],
         "AWS_SESSION_TOKEN": credentials["aws_session_token"],
     }
+
+
+def set_state(sandbox, account_id: str, **state) -> None:
+    """What no AWS API can set (root MFA, the account plan), through the sandbox's control endpoint."""
+    sandbox.control("/_sandbox/state", {"account_id": account_id, **state})
+
+
+class RawAnswer(NamedTuple):
+    status: int
+    headers: dict
+    body: dict
+
+
+def raw_json_request(sandbox, service: str, json_version: str, target: str, body: bytes = b"{}") -> RawAnswer:
+    """A JSON-protocol request as it travels (X-Amz-Target), for what boto3 would refuse to send."""
+    request = urllib.request.Request(
+        sandbox.endpoint + "/",
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": f"application/x-amz-json-{json_version}",
+            "X-Amz-Target": target,
+            "Authorization": f"AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/{service}/aws4_request, "
+            "SignedHeaders=host, Signature=0",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return RawAnswer(response.status, dict(response.headers), json.loads(response.read()))
+    except urllib.error.HTTPError as error:
+        return RawAnswer(error.code, dict(error.headers), json.loads(error.read()))
 
 
 def policy_document(document) -> dict:
@@ -165,6 +202,15 @@ def partner_central_roles(iam) -> dict[str, RoleState]:
     return {name: role_state(iam, name) for name in names}
 
 
+def assert_persona_roles(iam) -> None:
+    """The account has exactly the seven persona roles, each with the service trust and its policies only."""
+    roles = partner_central_roles(iam)
+    assert sorted(roles) == sorted(PERSONA_POLICIES)
+    for name, role in roles.items():
+        assert role.trust == SERVICE_TRUST, name
+        assert role.policies == persona_policy_arns(name), name
+
+
 def create_role_by_hand(iam, name: str, policies=(), tags=None, trust=None) -> None:
     """A role made outside the collection, as someone clicking in the console would."""
     trust = trust or {
@@ -183,6 +229,14 @@ def write_calls(calls: list[dict]) -> list[dict]:
 
 def iam_calls_in(calls: list[dict], account_id: str) -> list[dict]:
     return [call for call in calls if call["service"] == "iam" and call["account_id"] == account_id]
+
+
+def report_definition(sandbox, name: str) -> dict | None:
+    """The default account's Cost and Usage Report definition ``name``, as DescribeReportDefinitions gives it."""
+    cur = aws_client(sandbox, "cur")
+    pages = cur.get_paginator("describe_report_definitions").paginate()
+    found = [d for page in pages for d in page["ReportDefinitions"] if d["ReportName"] == name]
+    return found[0] if found else None
 
 
 # --- inventories (DESIGN.md contract 2) ---------------------------------------
@@ -212,15 +266,22 @@ class Org:
         )
 
 
-def write_inventory(directory, management: dict, partnercentral: dict, members: list[dict] = ()) -> str:
-    """hosts.yml with one host per account; each dict holds the host's variables (aws_account_id, ...)."""
+def write_inventory(
+    directory, management: dict, partnercentral: dict, members: list[dict] | dict[str, dict] = ()
+) -> str:
+    """hosts.yml with one host per account; each dict holds the host's variables (aws_account_id, ...).
+
+    ``members`` is a list (hosts org-member-1, org-member-2, ...) or the member hosts' names to their variables.
+    """
+    if not isinstance(members, dict):
+        members = {f"org-member-{i}": host for i, host in enumerate(members, 1)}
     inventory = {
         "all": {
             "vars": {"aws_region": "us-east-1"},
             "children": {
                 "management": {"hosts": {"org-management": management}},
                 "partnercentral": {"hosts": {"org-partnercentral": partnercentral}},
-                "members": {"hosts": {f"org-member-{i}": host for i, host in enumerate(members, 1)}},
+                "members": {"hosts": members},
             },
         }
     }
@@ -327,6 +388,9 @@ class PlaybookRun:
         """The whole run, as an assertion message (pytest would shorten a non-string one)."""
         return f"\n$ {' '.join(self.command)}\n(exit {self.returncode})\n{self.stdout}\n--- stderr ---\n{self.stderr}"
 
+    def __str__(self) -> str:
+        return self.log
+
 
 def ansible_env(base: dict, settings: dict | None = None) -> dict:
     """``base`` without the caller's own ANSIBLE_* settings, plus plain output and ``settings``."""
@@ -337,10 +401,23 @@ def ansible_env(base: dict, settings: dict | None = None) -> dict:
 
 
 def run_playbook(
-    sandbox, playbook, *args, inventory=None, extra_vars=None, env=None, tmp=None, cwd=ROOT, ansible_settings=None
+    sandbox,
+    playbook,
+    *args,
+    inventory=None,
+    extra_vars=None,
+    env=None,
+    tmp=None,
+    cwd=ROOT,
+    ansible_settings=None,
+    verbose=True,
 ):
-    """ansible-playbook -v as a user runs it (by default from the repository root), against the sandbox."""
-    command = [os.path.join(BIN, "ansible-playbook"), playbook, "-v", *args]
+    """ansible-playbook as a user runs it (by default from the repository root), against the sandbox.
+
+    ``verbose`` adds -v, so that ``PlaybookRun.results`` sees every task's result. ``env`` (by default the
+    sandbox's) loses its ANSIBLE_* variables; ``ansible_settings`` are added to it.
+    """
+    command = [os.path.join(BIN, "ansible-playbook"), playbook, *(["-v"] if verbose else []), *args]
     if inventory:
         command += ["-i", inventory]
     if extra_vars is not None:

@@ -6,24 +6,18 @@ test_personas_playbook.py uses): a profile (aws_profile) and the environment's o
 
 import pytest
 from integration_support import DEFAULT_ACCOUNT_ID
-from integration_support import PERSONA_POLICIES
-from integration_support import SERVICE_TRUST
+from integration_support import assert_persona_roles
 from integration_support import assume_role_arn
 from integration_support import aws_client
 from integration_support import iam_calls_in
 from integration_support import make_org
 from integration_support import new_account_id
 from integration_support import partner_central_roles
-from integration_support import persona_policy_arns
 from integration_support import write_calls
 
 
 def assert_persona_roles_only_in(org, account_id, elsewhere):
-    roles = partner_central_roles(org.iam(account_id))
-    assert sorted(roles) == sorted(PERSONA_POLICIES)
-    for name, role in roles.items():
-        assert role.trust == SERVICE_TRUST, name
-        assert role.policies == persona_policy_arns(name), name
+    assert_persona_roles(org.iam(account_id))
     for other in elsewhere:
         assert partner_central_roles(org.iam(other)) == {}, f"persona roles in {other}"
 

@@ -8,6 +8,7 @@ from integration_support import DEFAULT_ACCOUNT_ID
 from integration_support import HERE
 from integration_support import aws_client
 from integration_support import new_account_id
+from integration_support import report_definition
 from integration_support import run_playbook
 from integration_support import write_calls
 
@@ -53,17 +54,6 @@ def bucket_policy(sandbox, bucket) -> dict:
     return json.loads(aws_client(sandbox, "s3").get_bucket_policy(Bucket=bucket)["Policy"])
 
 
-def report(sandbox, name):
-    cur = aws_client(sandbox, "cur")
-    found = [
-        d
-        for page in cur.get_paginator("describe_report_definitions").paginate()
-        for d in page["ReportDefinitions"]
-        if d["ReportName"] == name
-    ]
-    return found[0] if found else None
-
-
 def hourly(bucket, **extra):
     return {
         "name": bucket,
@@ -97,7 +87,7 @@ def test_check_mode_shows_the_report_and_merged_policy_and_writes_nothing(sandbo
         "AllowBillingReportsDelivery",
     ]
     assert '+        "s3_prefix": "cur"' in run.stdout, "--diff must print the report definition"
-    assert report(sandbox, bucket) is None
+    assert report_definition(sandbox, bucket) is None
     assert bucket_policy(sandbox, bucket) == {"Version": "2012-10-17", "Statement": [FOREIGN]}
 
 
@@ -110,7 +100,7 @@ def test_apply_creates_the_report_merges_the_policy_and_a_rerun_changes_nothing(
 
     assert first.ok, first.log
     assert module_result(first)["changed"] is True
-    created = report(sandbox, bucket)
+    created = report_definition(sandbox, bucket)
     assert created == {
         "ReportName": bucket,
         "TimeUnit": "HOURLY",
@@ -150,7 +140,7 @@ def test_one_changed_field_is_one_modify_shown_in_the_diff(sandbox, tmp_path):
     assert result["diff"]["before"]["report"]["time_unit"] == "HOURLY"
     assert result["diff"]["after"]["report"]["time_unit"] == "DAILY"
     assert [c["operation"] for c in write_calls(sandbox.calls())] == ["ModifyReportDefinition"]
-    changed = report(sandbox, bucket)
+    changed = report_definition(sandbox, bucket)
     assert changed["TimeUnit"] == "DAILY" and changed["S3Prefix"] == "cur", "fields not given stay as they were"
 
 
@@ -189,7 +179,7 @@ def test_the_report_api_is_called_in_us_east_1_whatever_the_region(sandbox, tmp_
     run = run_module(sandbox, tmp_path, region="eu-west-1", **hourly(bucket, s3_region="eu-west-1"))
     assert run.ok, run.log
     assert module_result(run)["report"]["arn"] == f"arn:aws:cur:us-east-1:{DEFAULT_ACCOUNT_ID}:definition/{bucket}"
-    assert report(sandbox, bucket)["S3Region"] == "eu-west-1"
+    assert report_definition(sandbox, bucket)["S3Region"] == "eu-west-1"
 
 
 def test_without_manage_bucket_policy_aws_refuses_a_bucket_it_cannot_write_to(sandbox, tmp_path):
@@ -197,7 +187,7 @@ def test_without_manage_bucket_policy_aws_refuses_a_bucket_it_cannot_write_to(sa
     run = run_module(sandbox, tmp_path, **hourly(bucket, manage_bucket_policy=False))
     assert not run.ok
     assert any("Failed to verify customer bucket permission" in f for f in run.failure_messages()), run.log
-    assert report(sandbox, bucket) is None
+    assert report_definition(sandbox, bucket) is None
 
 
 def test_a_missing_bucket_fails_before_any_write(sandbox, tmp_path):
@@ -222,7 +212,7 @@ def test_absent_deletes_the_report_and_leaves_the_bucket_policy(sandbox, tmp_pat
     assert preview.ok and module_result(preview)["changed"] is True, preview.log
     assert deleted.ok and module_result(deleted)["changed"] is True, deleted.log
     assert again.ok and again.changed == 0, again.log
-    assert report(sandbox, bucket) is None
+    assert report_definition(sandbox, bucket) is None
     assert bucket_policy(sandbox, bucket) == policy
 
 

@@ -5,14 +5,13 @@ way the service does, keep each account's reports apart, and refuse a bucket the
 """
 
 import json
-import urllib.error
-import urllib.request
 
 import botocore.exceptions
 import pytest
 from integration_support import DEFAULT_ACCOUNT_ID
 from integration_support import aws_client
 from integration_support import new_account_id
+from integration_support import raw_json_request
 
 BILLING = "billingreports.amazonaws.com"
 
@@ -278,22 +277,9 @@ def test_the_call_log_tells_writes_from_reads(sandbox, cur):
 
 
 def _raw(sandbox, target, body):
-    request = urllib.request.Request(
-        sandbox.endpoint + "/",
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/x-amz-json-1.1",
-            "X-Amz-Target": target,
-            "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20250101/us-east-1/cur/aws4_request, "
-            "SignedHeaders=host, Signature=0",
-        },
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+    """A Cost and Usage Report request as it travels (JSON 1.1): the answer's status and body."""
+    answer = raw_json_request(sandbox, "cur", "1.1", target, body)
+    return answer.status, answer.body
 
 
 def test_malformed_requests_get_the_protocols_errors(sandbox):

@@ -20,8 +20,10 @@ from integration_support import assume_role_arn
 from integration_support import aws_client
 from integration_support import make_org
 from integration_support import new_account_id
+from integration_support import report_definition
 from integration_support import role_state
 from integration_support import run_playbook
+from integration_support import set_state
 from integration_support import trust_statements
 from integration_support import write_calls
 from integration_support import write_inventory
@@ -95,13 +97,6 @@ def actions_of(statement) -> list[str]:
 
 def bucket_name(extra_vars: dict) -> str:
     return f"doitintl-awsops-{extra_vars['doit_onboarding_customer_id']}"
-
-
-def report_definition(sandbox, name):
-    cur = aws_client(sandbox, "cur")
-    pages = cur.get_paginator("describe_report_definitions").paginate()
-    found = [d for page in pages for d in page["ReportDefinitions"] if d["ReportName"] == name]
-    return found[0] if found else None
 
 
 @dataclass
@@ -399,12 +394,12 @@ def test_root_mfa_is_verified_not_assumed(own_sandbox, tmp_path):
     org = make_org(own_sandbox, tmp_path, members=0)
     extra_vars = doit_vars()
 
-    own_sandbox.control("/_sandbox/state", {"account_id": org.management, "root_mfa": False})
+    set_state(own_sandbox, org.management, root_mfa=False)
     own_sandbox.reset_calls()
     required = onboard(org, {**extra_vars, "doit_onboarding_require_root_mfa": True})
     required_writes = write_calls(own_sandbox.calls())
     without = onboard(org, extra_vars)
-    own_sandbox.control("/_sandbox/state", {"account_id": org.management, "root_mfa": True})
+    set_state(own_sandbox, org.management, root_mfa=True)
     with_mfa = onboard(org, {**extra_vars, "doit_onboarding_require_root_mfa": True})
 
     assert not required.ok

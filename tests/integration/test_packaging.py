@@ -8,13 +8,10 @@ import subprocess
 import pytest
 from integration_support import BIN
 from integration_support import HERE
-from integration_support import PERSONA_POLICIES
 from integration_support import ROOT
-from integration_support import SERVICE_TRUST
 from integration_support import ansible_env
+from integration_support import assert_persona_roles
 from integration_support import make_org
-from integration_support import partner_central_roles
-from integration_support import persona_policy_arns
 from integration_support import run_playbook
 
 ROLE_OPTIONS = ["name", "state", "managed_policies", "description", "path", "max_session_duration", "tags"]
@@ -81,8 +78,4 @@ def test_built_and_installed_collection_converges_from_a_playbook_outside_the_re
     converge = run_playbook(sandbox, str(playbook), inventory=org.inventory, cwd=user, ansible_settings=settings)
 
     assert converge.ok, converge.log
-    roles = partner_central_roles(org.iam(org.partnercentral))
-    assert sorted(roles) == sorted(PERSONA_POLICIES)
-    for name, role in roles.items():
-        assert role.trust == SERVICE_TRUST, name
-        assert role.policies == persona_policy_arns(name), name
+    assert_persona_roles(org.iam(org.partnercentral))

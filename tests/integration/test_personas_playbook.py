@@ -7,6 +7,7 @@ import pytest
 from integration_support import DEFAULT_ACCOUNT_ID
 from integration_support import PERSONA_POLICIES
 from integration_support import SERVICE_TRUST
+from integration_support import assert_persona_roles
 from integration_support import aws_policy_arn
 from integration_support import create_role_by_hand
 from integration_support import diff_added_roles
@@ -52,11 +53,7 @@ def test_apply_creates_exactly_the_seven_roles_in_the_partner_central_account_on
     org, run, calls = applied
     assert run.ok, run.log
 
-    roles = partner_central_roles(org.iam(org.partnercentral))
-    assert sorted(roles) == sorted(PERSONA_POLICIES)
-    for name, role in roles.items():
-        assert role.trust == SERVICE_TRUST, name
-        assert role.policies == persona_policy_arns(name), name
+    assert_persona_roles(org.iam(org.partnercentral))
 
     for account_id in org.accounts:
         if account_id != org.partnercentral:

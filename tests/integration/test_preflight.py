@@ -5,34 +5,19 @@ place) and breaks one thing. The preflight must then fail with a message naming 
 in its JSON result, give the same verdicts in check mode, and never make a write call.
 """
 
-import os
-import sys
-
-import pytest
+from integration_support import DEFAULT_ACCOUNT_ID
+from integration_support import assume_role_arn
+from integration_support import aws_client
+from integration_support import run_playbook
+from integration_support import set_state
+from integration_support import write_calls
 from preflight.support import BASELINE
-from preflight.support import MANAGEMENT
-from preflight.support import ROOT
 from preflight.support import TRAIL
-from preflight.support import client
 from preflight.support import make_org
 from preflight.support import put_baseline_in_place
-from preflight.support import role_arn
-from preflight.support import run_playbook
-from preflight.support import set_state
-from preflight.support import writes
-
-sys.path.insert(0, os.path.join(ROOT, "tests", "sandbox"))
-
-from runner import Sandbox  # noqa: E402
 
 PC_HOST = "org-partnercentral"
 MANAGEMENT_HOST = "org-management"
-
-
-@pytest.fixture(scope="module")
-def preflight_sandbox(tmp_path_factory):
-    with Sandbox(log_path=str(tmp_path_factory.mktemp("sandbox") / "sandbox.log")) as sandbox:
-        yield sandbox
 
 
 def failed_checks(result: dict) -> dict:
@@ -43,36 +28,36 @@ def preflight_both_modes(org):
     """The preflight for real, then in check mode: both must agree and neither may write."""
     org.sandbox.reset_calls()
     run = org.preflight()
-    assert not writes(org.sandbox.calls()), run
+    assert not write_calls(org.sandbox.calls()), run.log
     check = org.preflight("--check")
-    assert not writes(org.sandbox.calls()), check
+    assert not write_calls(org.sandbox.calls()), check.log
     assert check.report["check_mode"] is True and run.report["check_mode"] is False
-    assert check.verdicts() == run.verdicts(), f"check mode gave another verdict\n{run}\n{check}"
+    assert check.verdicts() == run.verdicts(), f"check mode gave another verdict{run.log}{check.log}"
     assert check.run.returncode == run.run.returncode
     return run
 
 
 def assert_blocked_by(run, host: str, cause: str, words: str) -> dict:
     """The run failed, the host is not ready for ``cause`` alone, and the output names it with ``words``."""
-    assert run.run.returncode != 0, run
+    assert run.run.returncode != 0, run.log
     result = run.account(host)
     assert result["ready"] is False
     assert list(failed_checks(result)) == [cause], result["checks"]
     assert result["failed"] == [cause]
     assert words in failed_checks(result)[cause]["message"]
     assert failed_checks(result)[cause]["remedy"]
-    assert words in run.run.output, run
+    assert words in run.run.output, run.log
     assert "NOT READY" in run.run.stdout
     return result
 
 
-def test_a_correct_setup_is_ready_in_both_modes_and_changes_nothing(preflight_sandbox, tmp_path):
-    org = make_org(preflight_sandbox, tmp_path)
+def test_a_correct_setup_is_ready_in_both_modes_and_changes_nothing(sandbox, tmp_path):
+    org = make_org(sandbox, tmp_path)
 
     run = preflight_both_modes(org)
 
-    assert run.run.returncode == 0, run
-    assert run.run.changed == 0, run
+    assert run.run.returncode == 0, run.log
+    assert run.run.changed == 0, run.log
     report = run.report
     assert report["ready"] is True
     assert set(report["accounts"]) == {MANAGEMENT_HOST, PC_HOST}
@@ -93,7 +78,7 @@ def test_a_correct_setup_is_ready_in_both_modes_and_changes_nothing(preflight_sa
     assert account["account_id"] == org.partnercentral
     assert account["membership"] == "member"
     assert account["plan"]["type"] == "PAID"
-    assert account["organization"]["management_account_id"] == MANAGEMENT
+    assert account["organization"]["management_account_id"] == DEFAULT_ACCOUNT_ID
     # The management account lists the organization, with the Partner Central account ACTIVE in it.
     management = report["accounts"][MANAGEMENT_HOST]
     assert management["ready"] is True
@@ -102,8 +87,8 @@ def test_a_correct_setup_is_ready_in_both_modes_and_changes_nothing(preflight_sa
     assert "Partner Central preflight: READY" in run.run.stdout
 
 
-def test_the_managed_policies_checked_include_every_persona_policy(preflight_sandbox, tmp_path):
-    org = make_org(preflight_sandbox, tmp_path)
+def test_the_managed_policies_checked_include_every_persona_policy(sandbox, tmp_path):
+    org = make_org(sandbox, tmp_path)
 
     run = org.preflight()
 
@@ -119,12 +104,10 @@ def test_the_managed_policies_checked_include_every_persona_policy(preflight_san
         assert policy in message
 
 
-def test_the_management_account_as_partnercentral_account_is_refused(preflight_sandbox, tmp_path):
-    put_baseline_in_place(preflight_sandbox, MANAGEMENT)
+def test_the_management_account_as_partnercentral_account_is_refused(sandbox, tmp_path):
+    put_baseline_in_place(sandbox, DEFAULT_ACCOUNT_ID)
     try:
-        org = make_org(
-            preflight_sandbox, tmp_path, partnercentral_vars=lambda pc, member: {"aws_account_id": MANAGEMENT}
-        )
+        org = make_org(sandbox, tmp_path, partnercentral_vars=lambda pc, member: {"aws_account_id": DEFAULT_ACCOUNT_ID})
 
         run = preflight_both_modes(org)
 
@@ -134,18 +117,18 @@ def test_the_management_account_as_partnercentral_account_is_refused(preflight_s
         organization = run.account(MANAGEMENT_HOST)
         assert organization["failed"] == ["required_members"]
         assert (
-            f"{MANAGEMENT} is the organization's management account, not a member"
+            f"{DEFAULT_ACCOUNT_ID} is the organization's management account, not a member"
             in (failed_checks(organization)["required_members"]["message"])
         )
     finally:
-        set_state(preflight_sandbox, MANAGEMENT, root_mfa=False)
+        set_state(sandbox, DEFAULT_ACCOUNT_ID, root_mfa=False)
 
 
-def test_credentials_of_another_account_are_refused(preflight_sandbox, tmp_path):
+def test_credentials_of_another_account_are_refused(sandbox, tmp_path):
     org = make_org(
-        preflight_sandbox,
+        sandbox,
         tmp_path,
-        partnercentral_vars=lambda pc, member: {"aws_account_id": pc, "aws_assume_role_arn": role_arn(member)},
+        partnercentral_vars=lambda pc, member: {"aws_account_id": pc, "aws_assume_role_arn": assume_role_arn(member)},
     )
 
     run = preflight_both_modes(org)
@@ -156,9 +139,9 @@ def test_credentials_of_another_account_are_refused(preflight_sandbox, tmp_path)
     assert f"arn:aws:sts::{org.member}:assumed-role/OrganizationAccountAccessRole/" in message
 
 
-def test_an_account_on_the_free_plan_is_refused(preflight_sandbox, tmp_path):
-    org = make_org(preflight_sandbox, tmp_path)
-    set_state(preflight_sandbox, org.partnercentral, plan="FREE")
+def test_an_account_on_the_free_plan_is_refused(sandbox, tmp_path):
+    org = make_org(sandbox, tmp_path)
+    set_state(sandbox, org.partnercentral, plan="FREE")
 
     run = preflight_both_modes(org)
 
@@ -166,47 +149,45 @@ def test_an_account_on_the_free_plan_is_refused(preflight_sandbox, tmp_path):
     assert result["plan"]["type"] == "FREE"
 
 
-def test_a_managed_policy_that_does_not_exist_is_refused(preflight_sandbox, tmp_path):
-    org = make_org(preflight_sandbox, tmp_path)
+def test_a_managed_policy_that_does_not_exist_is_refused(sandbox, tmp_path):
+    org = make_org(sandbox, tmp_path)
     personas = {"personas_overrides": {"Finance": {"managed_policies": ["AWSPartnerCentralNoSuchPolicy"]}}}
 
     org.sandbox.reset_calls()
     run = org.preflight(extra_vars=personas)
     check = org.preflight("--check", extra_vars=personas)
 
-    assert not writes(org.sandbox.calls())
+    assert not write_calls(org.sandbox.calls())
     assert check.verdicts() == run.verdicts()
     result = assert_blocked_by(run, PC_HOST, "managed_policies", "not found in IAM: AWSPartnerCentralNoSuchPolicy")
     assert result["missing_policies"] == ["AWSPartnerCentralNoSuchPolicy"]
 
 
-def test_no_logging_trail_is_refused(preflight_sandbox, tmp_path):
-    org = make_org(preflight_sandbox, tmp_path)
-    client(preflight_sandbox, "cloudtrail", org.partnercentral).stop_logging(Name=TRAIL)
+def test_no_logging_trail_is_refused(sandbox, tmp_path):
+    org = make_org(sandbox, tmp_path)
+    aws_client(sandbox, "cloudtrail", org.partnercentral).stop_logging(Name=TRAIL)
 
     run = preflight_both_modes(org)
 
     assert_blocked_by(run, PC_HOST, "cloudtrail", f"multi-region trail {TRAIL} is not logging")
 
 
-def test_root_mfa_off_is_refused(preflight_sandbox, tmp_path):
-    org = make_org(preflight_sandbox, tmp_path)
-    set_state(preflight_sandbox, org.partnercentral, root_mfa=False)
+def test_root_mfa_off_is_refused(sandbox, tmp_path):
+    org = make_org(sandbox, tmp_path)
+    set_state(sandbox, org.partnercentral, root_mfa=False)
 
     run = preflight_both_modes(org)
 
     assert_blocked_by(run, PC_HOST, "root_mfa", "the root user has no MFA device")
 
 
-def test_non_blocking_findings_warn_without_failing(preflight_sandbox, tmp_path):
-    org = make_org(preflight_sandbox, tmp_path)
-    client(preflight_sandbox, "config", org.partnercentral).stop_configuration_recorder(
-        ConfigurationRecorderName="default"
-    )
+def test_non_blocking_findings_warn_without_failing(sandbox, tmp_path):
+    org = make_org(sandbox, tmp_path)
+    aws_client(sandbox, "config", org.partnercentral).stop_configuration_recorder(ConfigurationRecorderName="default")
 
     run = org.preflight()
 
-    assert run.run.returncode == 0, run
+    assert run.run.returncode == 0, run.log
     account = run.account(PC_HOST)
     assert account["ready"] is True and account["warnings"] == ["config_recorder"]
     assert (
@@ -214,19 +195,19 @@ def test_non_blocking_findings_warn_without_failing(preflight_sandbox, tmp_path)
     )
 
 
-def test_the_baseline_playbook_checks_every_account(preflight_sandbox, tmp_path):
-    org = make_org(preflight_sandbox, tmp_path)  # baseline in place in the Partner Central account only
+def test_the_baseline_playbook_checks_every_account(sandbox, tmp_path):
+    org = make_org(sandbox, tmp_path)  # baseline in place in the Partner Central account only
     accounts = f"{PC_HOST},org-member"
 
-    preflight_sandbox.reset_calls()
-    run = run_playbook(preflight_sandbox, BASELINE, "--limit", accounts, inventory=org.inventory)
-    check = run_playbook(preflight_sandbox, BASELINE, "--check", "--limit", accounts, inventory=org.inventory)
+    sandbox.reset_calls()
+    run = run_playbook(sandbox, BASELINE, "--limit", accounts, inventory=org.inventory, verbose=False)
+    check = run_playbook(sandbox, BASELINE, "--check", "--limit", accounts, inventory=org.inventory, verbose=False)
 
-    assert not writes(preflight_sandbox.calls())
-    assert run.returncode != 0, run
+    assert not write_calls(sandbox.calls())
+    assert run.returncode != 0, run.log
     for result in (run, check):
         recap = result.recap()
-        assert recap[PC_HOST]["failed"] == 0 and recap["org-member"]["failed"] == 1, result
+        assert recap[PC_HOST]["failed"] == 0 and recap["org-member"]["failed"] == 1, result.log
         assert result.changed == 0
     assert f"org-member ({org.member}) does not meet the security baseline: [root_mfa]" in run.output
     assert "[cloudtrail] no CloudTrail trail" in run.output

@@ -4,47 +4,15 @@ Credentials come from the environment (no credentials role): org_member_check's 
 wrong account on its own.
 """
 
-import os
-import sys
-
-import pytest
-from preflight.support import MANAGEMENT
-from preflight.support import ROOT
-from preflight.support import client
-from preflight.support import new_account_id
+from integration_support import DEFAULT_ACCOUNT_ID
+from integration_support import account_env
+from integration_support import aws_client
+from integration_support import new_account_id
+from integration_support import set_state
+from integration_support import write_calls
 from preflight.support import put_baseline_in_place
 from preflight.support import run_module
-from preflight.support import session
-from preflight.support import write_inventory
-from preflight.support import writes
-
-sys.path.insert(0, os.path.join(ROOT, "tests", "sandbox"))
-
-from runner import Sandbox  # noqa: E402
-from runner import free_port  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def modules_sandbox(tmp_path_factory):
-    with Sandbox(log_path=str(tmp_path_factory.mktemp("sandbox") / "sandbox.log")) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def member(modules_sandbox, tmp_path):
-    account_id = new_account_id()
-    modules_sandbox.seed(write_inventory(tmp_path, {"aws_account_id": account_id}, new_account_id()))
-    return account_id
-
-
-def acting_in(sandbox, account_id: str) -> dict:
-    """Environment variables whose plain AWS credentials act in ``account_id``."""
-    credentials = session(sandbox, account_id).get_credentials()
-    return {
-        "AWS_ACCESS_KEY_ID": credentials.access_key,
-        "AWS_SECRET_ACCESS_KEY": credentials.secret_key,
-        "AWS_SESSION_TOKEN": credentials.token or "",
-    }
+from runner import free_port  # tests/sandbox, on sys.path through conftest.py
 
 
 def checks_of(result: dict) -> dict:
@@ -54,52 +22,50 @@ def checks_of(result: dict) -> dict:
 # --- org_member_check ---------------------------------------------------------------
 
 
-def test_a_wrong_account_fails_before_any_other_call(modules_sandbox, tmp_path, member):
-    modules_sandbox.reset_calls()
+def test_a_wrong_account_fails_before_any_other_call(sandbox, tmp_path, member):
+    sandbox.reset_calls()
 
-    result = run_module(
-        modules_sandbox, tmp_path, "org_member_check", {"expected_account_id": member, "membership": "member"}
-    )
+    result = run_module(sandbox, tmp_path, "org_member_check", {"expected_account_id": member, "membership": "member"})
 
     assert result["failed"] is True
-    assert f"the credentials belong to account {MANAGEMENT}" in result["msg"] and member in result["msg"]
+    assert f"the credentials belong to account {DEFAULT_ACCOUNT_ID}" in result["msg"] and member in result["msg"]
     assert "Fix: use credentials for " + member in result["msg"]
-    assert [c["operation"] for c in modules_sandbox.calls()] == ["GetCallerIdentity"]
+    assert [c["operation"] for c in sandbox.calls()] == ["GetCallerIdentity"]
 
 
-def test_a_paid_member_account_meets_the_partner_central_requirements(modules_sandbox, tmp_path, member):
+def test_a_paid_member_account_meets_the_partner_central_requirements(sandbox, tmp_path, member):
     options = {
         "expected_account_id": member,
         "membership": "member",
-        "expected_management_account_id": MANAGEMENT,
+        "expected_management_account_id": DEFAULT_ACCOUNT_ID,
         "require_paid_plan": True,
     }
-    modules_sandbox.reset_calls()
+    sandbox.reset_calls()
 
-    result = run_module(modules_sandbox, tmp_path, "org_member_check", options, acting_in(modules_sandbox, member))
+    result = run_module(sandbox, tmp_path, "org_member_check", options, account_env(sandbox, member))
 
     assert not result.get("failed") and result["changed"] is False and result["ready"] is True
     assert result["membership"] == "member" and result["plan"]["type"] == "PAID"
-    assert result["organization"]["management_account_id"] == MANAGEMENT
+    assert result["organization"]["management_account_id"] == DEFAULT_ACCOUNT_ID
     assert [c["status"] for c in result["checks"]] == ["pass"] * 4
-    assert not writes(modules_sandbox.calls())
+    assert not write_calls(sandbox.calls())
 
 
-def test_every_violation_is_listed_with_its_remedy(modules_sandbox, tmp_path, member):
-    modules_sandbox.control("/_sandbox/state", {"account_id": MANAGEMENT, "plan": "FREE"})
+def test_every_violation_is_listed_with_its_remedy(sandbox, tmp_path, member):
+    set_state(sandbox, DEFAULT_ACCOUNT_ID, plan="FREE")
     try:
         result = run_module(
-            modules_sandbox,
+            sandbox,
             tmp_path,
             "org_member_check",
             {"membership": "member", "require_paid_plan": True, "required_members": [member, "999999999999"]},
         )
     finally:
-        modules_sandbox.control("/_sandbox/state", {"account_id": MANAGEMENT, "plan": "PAID"})
+        set_state(sandbox, DEFAULT_ACCOUNT_ID, plan="PAID")
 
     assert result["failed"] is True and result["ready"] is False
     for words in (
-        f"[membership] {MANAGEMENT} is the management account",
+        f"[membership] {DEFAULT_ACCOUNT_ID} is the management account",
         "Fix: link Partner Central to a dedicated member account",
         "[plan]",
         "is on the Free plan",
@@ -110,32 +76,30 @@ def test_every_violation_is_listed_with_its_remedy(modules_sandbox, tmp_path, me
     assert checks_of(result)["required_members"]["message"].count(member) == 0
 
 
-def test_the_doit_side_needs_the_management_account(modules_sandbox, tmp_path, member):
+def test_the_doit_side_needs_the_management_account(sandbox, tmp_path, member):
     management = run_module(
-        modules_sandbox, tmp_path, "org_member_check", {"expected_account_id": MANAGEMENT, "membership": "management"}
+        sandbox, tmp_path, "org_member_check", {"expected_account_id": DEFAULT_ACCOUNT_ID, "membership": "management"}
     )
     elsewhere = run_module(
-        modules_sandbox,
+        sandbox,
         tmp_path,
         "org_member_check",
         {"membership": "management", "report_only": True},
-        acting_in(modules_sandbox, member),
+        account_env(sandbox, member),
     )
 
     assert management["ready"] is True and management["membership"] == "management"
     assert elsewhere["ready"] is False and not elsewhere.get("failed")
     membership = checks_of(elsewhere)["membership"]
-    assert membership["status"] == "fail" and MANAGEMENT in membership["remedy"]
+    assert membership["status"] == "fail" and DEFAULT_ACCOUNT_ID in membership["remedy"]
 
 
-def test_a_standalone_account(modules_sandbox, tmp_path):
+def test_a_standalone_account(sandbox, tmp_path):
     outsider = new_account_id()  # never placed in the organization
-    env = acting_in(modules_sandbox, outsider)
+    env = account_env(sandbox, outsider)
 
-    standalone = run_module(modules_sandbox, tmp_path, "org_member_check", {"membership": "standalone"}, env)
-    as_member = run_module(
-        modules_sandbox, tmp_path, "org_member_check", {"membership": "member", "report_only": True}, env
-    )
+    standalone = run_module(sandbox, tmp_path, "org_member_check", {"membership": "standalone"}, env)
+    as_member = run_module(sandbox, tmp_path, "org_member_check", {"membership": "member", "report_only": True}, env)
 
     assert standalone["ready"] is True and standalone["membership"] == "standalone"
     assert standalone["organization"] is None
@@ -143,15 +107,15 @@ def test_a_standalone_account(modules_sandbox, tmp_path):
     assert checks_of(as_member)["membership"]["status"] == "fail"
 
 
-def test_an_unreachable_free_tier_api_gives_an_unknown_plan_and_a_warning_never_a_pass(modules_sandbox, tmp_path):
+def test_an_unreachable_free_tier_api_gives_an_unknown_plan_and_a_warning_never_a_pass(sandbox, tmp_path):
     nothing_there = f"http://127.0.0.1:{free_port()}"
 
     result = run_module(
-        modules_sandbox,
+        sandbox,
         tmp_path,
         "org_member_check",
         {"require_paid_plan": True},
-        {"AWS_ENDPOINT_URL_FREETIER": nothing_there, "AWS_MAX_ATTEMPTS": "1"},
+        {**sandbox.env(), "AWS_ENDPOINT_URL_FREETIER": nothing_there, "AWS_MAX_ATTEMPTS": "1"},
     )
 
     assert not result.get("failed")
@@ -164,10 +128,10 @@ def test_an_unreachable_free_tier_api_gives_an_unknown_plan_and_a_warning_never_
 # --- pc_policy_check ----------------------------------------------------------------
 
 
-def test_the_checklists_policies_are_found_with_one_lookup_each(modules_sandbox, tmp_path):
-    modules_sandbox.reset_calls()
+def test_the_checklists_policies_are_found_with_one_lookup_each(sandbox, tmp_path):
+    sandbox.reset_calls()
 
-    result = run_module(modules_sandbox, tmp_path, "pc_policy_check", {})
+    result = run_module(sandbox, tmp_path, "pc_policy_check", {})
 
     assert not result.get("failed") and result["ready"] is True and result["missing"] == []
     assert [p["name"] for p in result["available"]] == [
@@ -178,15 +142,15 @@ def test_the_checklists_policies_are_found_with_one_lookup_each(modules_sandbox,
         "AWSPartnerCentralChannelHandshakeApprovalManagement",
         "PartnerCentralAccountManagementUserRoleAssociation",
     ]
-    iam_operations = [c["operation"] for c in modules_sandbox.calls() if c["service"] == "iam"]
+    iam_operations = [c["operation"] for c in sandbox.calls() if c["service"] == "iam"]
     assert iam_operations == ["GetPolicy"] * 6
 
 
-def test_a_missing_policy_fails_unless_only_reporting(modules_sandbox, tmp_path):
+def test_a_missing_policy_fails_unless_only_reporting(sandbox, tmp_path):
     options = {"policies": ["ReadOnlyAccess", "AWSPartnerCentralNoSuchPolicy"]}
 
-    failing = run_module(modules_sandbox, tmp_path, "pc_policy_check", options)
-    reporting = run_module(modules_sandbox, tmp_path, "pc_policy_check", {**options, "report_only": True})
+    failing = run_module(sandbox, tmp_path, "pc_policy_check", options)
+    reporting = run_module(sandbox, tmp_path, "pc_policy_check", {**options, "report_only": True})
 
     assert failing["failed"] is True and "AWSPartnerCentralNoSuchPolicy" in failing["msg"]
     assert not reporting.get("failed") and reporting["ready"] is False
@@ -196,22 +160,22 @@ def test_a_missing_policy_fails_unless_only_reporting(modules_sandbox, tmp_path)
     assert [p["name"] for p in reporting["available"]] == ["ReadOnlyAccess"]
 
 
-def test_bad_policy_names_are_refused_before_any_call(modules_sandbox, tmp_path):
-    modules_sandbox.reset_calls()
+def test_bad_policy_names_are_refused_before_any_call(sandbox, tmp_path):
+    sandbox.reset_calls()
 
-    result = run_module(modules_sandbox, tmp_path, "pc_policy_check", {"additional_policies": ["not a policy"]})
+    result = run_module(sandbox, tmp_path, "pc_policy_check", {"additional_policies": ["not a policy"]})
 
     assert result["failed"] is True and "'not a policy' is not a managed policy name" in result["msg"]
-    assert [c for c in modules_sandbox.calls() if c["service"] == "iam"] == []
+    assert [c for c in sandbox.calls() if c["service"] == "iam"] == []
 
 
 # --- security_baseline_info ---------------------------------------------------------
 
 
-def test_the_baseline_in_place_passes_every_check(modules_sandbox, tmp_path, member):
-    put_baseline_in_place(modules_sandbox, member)
+def test_the_baseline_in_place_passes_every_check(sandbox, tmp_path, member):
+    put_baseline_in_place(sandbox, member)
 
-    result = run_module(modules_sandbox, tmp_path, "security_baseline_info", {}, acting_in(modules_sandbox, member))
+    result = run_module(sandbox, tmp_path, "security_baseline_info", {}, account_env(sandbox, member))
 
     assert result["ready"] is True and result["changed"] is False
     assert {name: c["status"] for name, c in checks_of(result).items()} == {
@@ -225,17 +189,17 @@ def test_the_baseline_in_place_passes_every_check(modules_sandbox, tmp_path, mem
     assert result["trails"][0]["multi_region"] is True and result["trails"][0]["logging"] is True
 
 
-def test_which_findings_block_is_configurable(modules_sandbox, tmp_path, member):
-    put_baseline_in_place(modules_sandbox, member)
-    iam = client(modules_sandbox, "iam", member)
+def test_which_findings_block_is_configurable(sandbox, tmp_path, member):
+    put_baseline_in_place(sandbox, member)
+    iam = aws_client(sandbox, "iam", member)
     iam.create_user(UserName="alice")
     iam.create_login_profile(UserName="alice", Password="Correct-Horse-42!")
     iam.delete_account_password_policy()
-    env = acting_in(modules_sandbox, member)
+    env = account_env(sandbox, member)
 
-    default = run_module(modules_sandbox, tmp_path, "security_baseline_info", {}, env)
+    default = run_module(sandbox, tmp_path, "security_baseline_info", {}, env)
     strict = run_module(
-        modules_sandbox,
+        sandbox,
         tmp_path,
         "security_baseline_info",
         {"blocking": ["root_mfa", "cloudtrail", "console_users_mfa", "password_policy"]},
@@ -252,19 +216,19 @@ def test_which_findings_block_is_configurable(modules_sandbox, tmp_path, member)
     assert default["console_users"] == {"alice": False}
 
 
-def test_a_single_region_trail_is_not_enough(modules_sandbox, tmp_path, member):
+def test_a_single_region_trail_is_not_enough(sandbox, tmp_path, member):
     bucket = f"local-trail-{member}"
-    client(modules_sandbox, "s3", member).create_bucket(Bucket=bucket)
-    cloudtrail = client(modules_sandbox, "cloudtrail", member)
+    aws_client(sandbox, "s3", member).create_bucket(Bucket=bucket)
+    cloudtrail = aws_client(sandbox, "cloudtrail", member)
     cloudtrail.create_trail(Name="local-only", S3BucketName=bucket)
     cloudtrail.start_logging(Name="local-only")
 
     result = run_module(
-        modules_sandbox,
+        sandbox,
         tmp_path,
         "security_baseline_info",
         {"checks": ["cloudtrail"], "blocking": ["cloudtrail"]},
-        acting_in(modules_sandbox, member),
+        account_env(sandbox, member),
     )
 
     assert result["ready"] is False

@@ -187,13 +187,10 @@ def read_role(client, name):
     }
 
 
-@RoleErrorHandler.common_error_handler("look up managed policy")
-def _policy_exists(client, arn):
-    try:
-        client.get_policy(aws_retry=True, PolicyArn=arn)
-    except is_boto3_error_code("NoSuchEntity"):
-        return False
-    return True
+@RoleErrorHandler.list_error_handler("look up managed policy")
+def get_managed_policy(client, arn):
+    """GetPolicy's Policy, or None when IAM has no managed policy with this ARN."""
+    return client.get_policy(aws_retry=True, PolicyArn=arn)["Policy"]
 
 
 def missing_policies(client, desired_roles, current_roles):
@@ -212,7 +209,7 @@ def missing_policies(client, desired_roles, current_roles):
             for arn in desired["managed_policies"] or []:
                 if arn not in attached and arn not in wanted:
                     wanted.append(arn)
-    return [arn for arn in wanted if not _policy_exists(client, arn)]
+    return [arn for arn in wanted if get_managed_policy(client, arn) is None]
 
 
 # --- planning (pure) -------------------------------------------------------

@@ -8,18 +8,11 @@ which pages through more than a thousand policies. Here each wanted policy is
 looked up directly (one GetPolicy per policy), so ten policies cost ten calls.
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports a missing botocore.
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import FAIL
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import PASS
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import make_check
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import get_managed_policy
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import iam_client
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import partition_for_region
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import policy_arn
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import policy_reference_problem
@@ -33,10 +26,6 @@ CHECKLIST_POLICIES = (
     "AWSPartnerCentralChannelHandshakeApprovalManagement",
     "PartnerCentralAccountManagementUserRoleAssociation",
 )
-
-
-class PolicyLookupError(AnsibleAWSError):
-    """IAM would not say whether a policy exists."""
 
 
 def validate_policy_references(policies):
@@ -61,12 +50,9 @@ def _name(arn):
 
 def look_up(iam, arn):
     """The policy, or None when IAM has no policy with this ARN."""
-    try:
-        policy = iam.get_policy(aws_retry=True, PolicyArn=arn)["Policy"]
-    except is_boto3_error_code("NoSuchEntity"):
+    policy = get_managed_policy(iam, arn)
+    if policy is None:
         return None
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        raise PolicyLookupError(message=f"Failed to look up managed policy {arn}", exception=e) from e
     return {
         "name": policy["PolicyName"],
         "arn": policy["Arn"],
@@ -103,7 +89,7 @@ def evaluate_policies(available, missing):
 
 def check_policies(module, policies):
     """Look up every policy once. Returns ``(available, missing, checks)``."""
-    iam = module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
+    iam = iam_client(module)
     available = []
     missing = []
     for arn in wanted_arns(policies, partition_for_region(module.region)):

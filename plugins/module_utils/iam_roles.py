@@ -40,7 +40,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_
 
 # IAM's own patterns; re.ASCII because IAM's \w is ASCII only.
 _ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
-_ROLE_PATH = re.compile(r"/([\w+=,.@-]+/)*", re.ASCII)
+_ROLE_PATH = re.compile(r"/|/[\x21-\x7e]+/")  # IAM: printable ASCII, no spaces
 _POLICY_ARN = re.compile(r"arn:aws[a-z-]*:iam::(aws|\d{12}):policy/([\w+=,.@-]+/)*[\w+=,.@-]+", re.ASCII)
 _POLICY_NAME = re.compile(r"([\w+=,.@-]+/)*[\w+=,.@-]+", re.ASCII)
 _DESCRIPTION = re.compile(r"[\t\n\r\x20-\x7e\xa1-\xff]*")
@@ -85,7 +85,7 @@ def role_problems(role):
         problems.append(f"role name {name!r} must be at most 64 letters, digits or +=,.@_- characters")
     path = role.get("path")
     if path is not None and (len(path) > 512 or not _ROLE_PATH.fullmatch(path)):
-        problems.append(f"{name}: path {path!r} must begin and end with / and hold only letters, digits or +=,.@_-")
+        problems.append(f"{name}: path {path!r} must begin and end with / and hold no spaces or non-ASCII characters")
     duration = role.get("max_session_duration")
     if duration is not None and not 3600 <= duration <= 43200:
         problems.append(f"{name}: max_session_duration {duration} must be between 3600 and 43200 seconds")

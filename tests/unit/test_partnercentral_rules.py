@@ -76,7 +76,7 @@ def test_non_ascii_letters_iam_refuses_are_refused(options):
 # --- path, duration, description --------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/", "/partnercentral/", "/a/b.c/"])
+@pytest.mark.parametrize("path", ["/", "/partnercentral/", "/a/b.c/", "/team~a/"])
 def test_valid_paths(path):
     assert validate_role(role(path=path)) == []
 

@@ -21,6 +21,7 @@ leaves that attribute alone).
 
 import json
 import re
+import unicodedata
 
 try:
     import botocore
@@ -101,13 +102,25 @@ def role_problems(role):
     if len(tags) > 50:
         problems.append(f"{name}: {len(tags)} tags given; IAM allows 50 on a role")
     for key, value in tags.items():
-        if not 1 <= len(str(key)) <= 128 or len(str(value)) > 256:
+        key, value = str(key), str(value)
+        if not 1 <= len(key) <= 128 or len(value) > 256:
             problems.append(f"{name}: tag {key!r} must have a key of 1 to 128 and a value of at most 256 characters")
+        elif key.lower().startswith("aws:"):
+            problems.append(f"{name}: tag key {key!r} starts with aws:, which AWS keeps for its own tags")
+        elif not (_is_tag_text(key) and _is_tag_text(value)):
+            problems.append(
+                f"{name}: tag {key!r} may hold only letters, digits, spaces and _.:/=+-@ in its key and value"
+            )
     for policy in role.get("managed_policies") or []:
         problem = policy_reference_problem(policy)
         if problem:
             problems.append(f"{name}: {problem}")
     return problems
+
+
+def _is_tag_text(text):
+    # IAM's tag pattern [\p{L}\p{Z}\p{N}_.:/=+\-@]*: letters, space separators and numbers of any script.
+    return all(ch.isalnum() or unicodedata.category(ch).startswith("Z") or ch in "_.:/=+-@" for ch in text)
 
 
 def policy_reference_problem(policy):

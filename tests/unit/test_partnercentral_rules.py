@@ -136,6 +136,22 @@ def test_tag_of_maximum_lengths_is_accepted():
     assert validate_role(role(tags={"k" * 128: "v" * 256})) == []
 
 
+def test_tags_in_any_script_with_iams_punctuation_are_accepted():
+    assert validate_role(role(tags={"Équipe 2": "Partner Central", "cost:center/id": "a_b.c=d+e-f@g", "空": ""})) == []
+
+
+@pytest.mark.parametrize("key", ["aws:createdBy", "AWS:team"])
+def test_tag_keys_aws_keeps_for_itself_are_refused(key):
+    (problem,) = validate_role(role(tags={key: "x"}))
+    assert "starts with aws:" in problem
+
+
+@pytest.mark.parametrize("tags", [{"team#1": "x"}, {"team": "a\tb"}, {"team": "owner <me>"}], ids=["#", "tab", "<>"])
+def test_tag_characters_iam_refuses_are_refused(tags):
+    (problem,) = validate_role(role(tags=tags))
+    assert "may hold only letters, digits, spaces and _.:/=+-@" in problem
+
+
 # --- managed policies --------------------------------------------------------
 
 

@@ -87,6 +87,16 @@ class Sandbox:
     def reset_calls(self) -> None:
         self.control("/_sandbox/calls", method="DELETE")
 
+    def inject_faults(self, **config) -> dict:
+        """Throttling, 5xx answers, lost replies and latency from now on (see faults.py); none: faults off."""
+        if not config:
+            return self.control("/_sandbox/faults", method="DELETE")
+        return self.control("/_sandbox/faults", config)
+
+    def faults(self) -> dict:
+        """The fault configuration and what was injected so far."""
+        return self.control("/_sandbox/faults", method="GET")
+
     def env(self) -> dict:
         """Environment that sends boto3 (and so every module) to this sandbox."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}

@@ -16,6 +16,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -26,8 +27,16 @@ def control(endpoint: str, path: str, payload=None, method: str = "POST"):
     request = urllib.request.Request(
         endpoint.rstrip("/") + path, data=data, method=method, headers={"Content-Type": "application/json"}
     )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read() or b"null")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        # The control endpoint says what was wrong in its JSON answer: keep it in the exception.
+        raise ControlError(f"{method} {path}: HTTP {error.code}: {error.read().decode(errors='replace')}") from error
+
+
+class ControlError(RuntimeError):
+    """The sandbox's control endpoint refused a request."""
 
 
 def inventory_accounts(inventory: str) -> list[dict]:

@@ -13,8 +13,10 @@ Besides the AWS APIs it serves a control surface under ``/_sandbox/``:
   organization), which AWS's CreateAccount cannot do.
 * ``GET /_sandbox/calls`` lists every AWS call served since the last
   ``DELETE /_sandbox/calls``, each as ``{"service", "operation", "account_id",
-  "write"}``: tests use it to prove check mode writes nothing and the
-  benchmark to count calls.
+  "write", "fault"}``: tests use it to prove check mode writes nothing and the
+  benchmark to count calls (``fault``: what faults.py injected, or null).
+* ``POST``/``GET``/``DELETE /_sandbox/faults`` injects throttling, 5xx answers,
+  lost replies after a committed write, and latency (see faults.py).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import faults  # noqa: E402
 import state  # noqa: E402
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication  # noqa: E402
 from moto.moto_server.werkzeug_app import create_backend_app  # noqa: E402
@@ -88,6 +91,7 @@ class SandboxApp:
     def __init__(self) -> None:
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.calls = CallLog()
+        self.faults = faults.FaultInjector()
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -102,14 +106,21 @@ class SandboxApp:
         access_key, service = (match.group(1), match.group(3)) if match else ("", "unknown")
         operation = _operation(environ, body, service)
         account_id = state.account_for_access_key(access_key)
+        write = is_write(operation)
+        fault = self.faults.decide(service, operation, write)
         self.calls.add(
-            {"service": service, "operation": operation, "account_id": account_id, "write": is_write(operation)}
+            {"service": service, "operation": operation, "account_id": account_id, "write": write, "fault": fault}
         )
 
         standin = STANDINS.get(service)
         if standin is not None:
-            return standin(environ, start_response, body=body, operation=operation, account_id=account_id)
-        return self.moto(environ, start_response)
+
+            def api(environ, start_response):
+                return standin(environ, start_response, body=body, operation=operation, account_id=account_id)
+
+        else:
+            api = self.moto
+        return faults.respond(api, environ, start_response, service, fault)
 
     def _control(self, environ, start_response, path):
         method = environ["REQUEST_METHOD"]
@@ -125,11 +136,19 @@ class SandboxApp:
             elif path == "/_sandbox/calls" and method == "DELETE":
                 self.calls.clear()
                 result = {}
+            elif path == "/_sandbox/faults" and method == "POST":
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                result = self.faults.configure(json.loads(environ["wsgi.input"].read(length) or b"{}"))
+            elif path == "/_sandbox/faults" and method == "GET":
+                result = self.faults.snapshot()
+            elif path == "/_sandbox/faults" and method == "DELETE":
+                self.faults.clear()
+                result = {}
             elif path == "/_sandbox/health":
                 result = {"status": "ok"}
             else:
                 return _json(start_response, "404 Not Found", {"error": f"no control endpoint {method} {path}"})
-        except state.StateError as exc:
+        except (state.StateError, faults.ConfigError) as exc:
             return _json(start_response, "400 Bad Request", {"error": str(exc)})
         return _json(start_response, "200 OK", result)
 

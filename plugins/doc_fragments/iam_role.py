@@ -21,6 +21,13 @@ options:
       - When V(false), such policies are left attached, reported in the result and in a warning.
     type: bool
     default: false
+  purge_inline_policies:
+    description:
+      - Delete inline policies that are on the role but not declared for it.
+      - When V(false), such policies are left in place, reported in the result (C(extra_inline_policies)) and in a
+        warning (an inline policy added behind the collection's back is drift a reviewer should see).
+    type: bool
+    default: false
   description:
     description:
       - Description of the role. When not given, an existing description is left as it is.
@@ -47,6 +54,8 @@ options:
     type: bool
     default: false
 notes:
-  - Supports check mode and diff mode. The diff shows the role's trust policy, managed policy ARNs, description,
-    path, session duration and tags before and after.
+  - Supports check mode and diff mode. The diff shows the role's trust policy, managed policy ARNs, inline policies
+    (name and document), description, path, session duration and tags before and after.
+  - Reads with C(iam:GetRole), C(iam:ListAttachedRolePolicies), C(iam:ListRolePolicies), C(iam:GetRolePolicy) (only for
+    inline policies the role has) and C(iam:GetPolicy) (only for managed policies not attached yet).
 """

@@ -12,12 +12,15 @@ Definitions are handled in two forms: the API's (``ReportName``,
 ``TimeUnit``...) and a "view" with the module's option names, used for the
 diff and the module's return value.
 
-Work is split as in iam_roles: ``validate_options`` (pure, before any call),
-``read_report``/``read_tags``, ``desired_view`` and ``combination_problems``
-(pure, before any write), ``plan_report`` (pure: the write calls), and
-``apply_calls``.
+Work runs on the collection's one plan/apply engine (engine.converge), as
+for IAM roles: ``validate_options`` (pure, before any call), then reads
+(``read_report``, ``read_tags``, the bucket policy), the account guard,
+``desired_view`` and ``combination_problems`` (pure, before any write),
+``plan_report`` and the bucket policy plan (pure: the write calls), and the
+writes (bucket policy first, as AWS checks it when the report is saved).
 """
 
+import json
 import re
 
 try:
@@ -28,15 +31,17 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.diatonic.partnercentral.plugins.module_utils import engine
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.retrying import paginate
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.retrying import retrying
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.s3_bucket_policy import BucketPolicyErrorHandler
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.s3_bucket_policy import merge_statements
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.s3_bucket_policy import policy_needs_update
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.s3_bucket_policy import read_bucket_policy
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.s3_bucket_policy import write_bucket_policy
 
 CUR_REGION = "us-east-1"
 CUR_REGION_CHINA = "cn-northwest-1"
@@ -207,19 +212,17 @@ def combination_problems(view):
 
 @CurErrorHandler.common_error_handler("describe report definitions")
 def read_report(client, name):
-    """The report definition (API form) named ``name``, or None."""
-    paginator = client.get_paginator("describe_report_definitions")
-    for page in paginator.paginate():
-        for definition in page.get("ReportDefinitions", []):
-            if definition["ReportName"] == name:
-                return definition
+    """The report definition (API form) named ``name``, or None. Every page read, the whole read retried."""
+    for definition in paginate(client, "describe_report_definitions", "ReportDefinitions"):
+        if definition["ReportName"] == name:
+            return definition
     return None
 
 
 @CurErrorHandler.list_error_handler("list report tags", default_value={})
 def read_tags(client, name):
     return boto3_tag_list_to_ansible_dict(
-        client.list_tags_for_resource(aws_retry=True, ReportName=name).get("Tags", [])
+        retrying(client).list_tags_for_resource(aws_retry=True, ReportName=name).get("Tags", [])
     )
 
 
@@ -343,109 +346,153 @@ def billing_reports_statements(bucket, account_id, partition="aws", region=CUR_R
 # --- writes -----------------------------------------------------------------
 
 
+def _put_report_definition(client, **params):
+    """PutReportDefinition; a retry that finds the report its lost first attempt saved reads it and goes on."""
+    try:
+        return client.put_report_definition(aws_retry=True, **params)
+    except is_boto3_error_code("DuplicateReportNameException"):
+        wanted = definition_view(params["ReportDefinition"])
+        if definition_view(read_report(client, wanted["name"])) != wanted:
+            raise
+        return {}
+
+
 def apply_calls(client, calls):
-    """Make the planned CUR calls, in order."""
-    for operation, kwargs in calls:
-        name = kwargs.get("ReportName") or kwargs["ReportDefinition"]["ReportName"]
-        call = CurErrorHandler.common_error_handler(f"{operation.replace('_', ' ')} for {name}")(
-            getattr(client, operation)
-        )
-        call(aws_retry=True, **kwargs)
+    """Make the planned CUR calls, in order, each retried."""
+    if not calls:
+        return []
+    params = calls[0][1]
+    name = params.get("ReportName") or params["ReportDefinition"]["ReportName"]
+    return engine.apply_calls(
+        retrying(client),
+        calls,
+        CurErrorHandler,
+        f"report {name}",
+        operations={"put_report_definition": _put_report_definition},
+    )
 
 
-# --- the module's whole run ---------------------------------------------------
+# --- the whole run ------------------------------------------------------------
 
 
-def _account(module):
-    """Account ID and partition of the credentials (sts:GetCallerIdentity, a read)."""
-    sts = module.client("sts", retry_decorator=AWSRetry.jittered_backoff())
-    arn = CurErrorHandler.common_error_handler("identify the caller")(sts.get_caller_identity)(aws_retry=True)["Arn"]
-    parts = arn.split(":")  # arn:PARTITION:sts|iam::ACCOUNT:...
-    return parts[4], parts[1]
-
-
-def _plan_bucket_policy(s3_client, view, account_id, partition, region, check_mode):
-    """Before/after of the bucket policy with the billing reports statements merged in, and its warnings."""
+def _bucket_policy_plan(current, view, account_id, partition, region, check_mode):
+    """The plan of the bucket policy with the billing reports statements merged in."""
     bucket = view["s3_bucket"]
-    current = read_bucket_policy(s3_client, bucket)
     warnings = []
-    if current is None:
-        if not check_mode:
-            raise CurError(
-                message=(
-                    f"Bucket {bucket} does not exist in account {account_id}, so its policy cannot grant "
-                    "Cost and Usage Reports delivery. Nothing was changed. Create the bucket first "
-                    "(amazon.aws.s3_bucket), or set manage_bucket_policy: false."
-                )
-            )
+    if current is None:  # no bucket; refused before this outside check mode
         warnings.append(f"Bucket {bucket} does not exist yet: its policy is planned as if it were new")
         current = {}
     wanted = merge_statements(current, billing_reports_statements(bucket, account_id, partition, region))
-    return current, wanted, policy_needs_update(current, wanted), warnings
+    changed = policy_needs_update(current, wanted)
+    calls = [("put_bucket_policy", {"Bucket": bucket, "Policy": json.dumps(wanted)})] if changed else []
+    return engine.new_plan(calls, current, wanted, warnings, service="s3", bucket=bucket)
 
 
-def converge_report(module, options, manage_bucket_policy=False, purge_tags=False, state="present"):
+def converge_report(
+    client,
+    options,
+    account,
+    s3_client=None,
+    manage_bucket_policy=False,
+    purge_tags=False,
+    state="present",
+    check_mode=False,
+    expected_account_id=None,
+    region=CUR_REGION,
+):
     """Bring one report definition (and, if asked, its bucket's policy) to the state ``options`` describe.
 
-    Reads everything, checks the full definition, then writes: the bucket
-    policy first (AWS checks it when the report is saved), then the report,
-    then its tags. In check mode nothing is written. Returns a dict with
-    ``changed``, ``report``, ``diff``, ``bucket_policy`` and ``warnings``.
+    ``client`` is a CUR client in the CUR region (``cur_region``); ``account``
+    an accounts.Account (its account ID goes into the bucket policy and the
+    report ARN; with ``expected_account_id`` another account is refused before
+    any write); ``s3_client(region)`` returns an S3 client for the bucket's
+    region (needed with ``manage_bucket_policy``). Reads everything, checks
+    the full definition, then writes: the bucket policy first, then the
+    report, then its tags. In check mode nothing is written. Returns a dict
+    with ``changed``, ``report``, ``diff``, ``bucket_policy`` and ``warnings``.
     """
-    region = cur_region(module.region)
-    client = module.client("cur", region=region, retry_decorator=AWSRetry.jittered_backoff())
-    account_id, partition = _account(module)
+    client = retrying(client)
     name = options["name"]
+    s3 = {}
 
-    current_definition = read_report(client, name)
-    current = definition_view(current_definition)
-    current_tags = read_tags(client, name) if current else {}
+    def read():
+        definition = definition_view(read_report(client, name))
+        current = {"report": definition, "tags": read_tags(client, name) if definition else {}}
+        if state == "present":
+            current["desired"] = desired_view(definition, options)
+            if manage_bucket_policy:
+                s3["client"] = retrying(s3_client(current["desired"]["s3_region"]))
+                current["bucket_policy"] = read_bucket_policy(s3["client"], current["desired"]["s3_bucket"])
+        return current
 
+    def guard(current):
+        account.require(expected_account_id)
+
+    def validate(current):
+        if state == "absent":
+            return [], ""
+        problems = combination_problems(current["desired"])
+        if manage_bucket_policy and current["bucket_policy"] is None and not check_mode:
+            problems.append(
+                f"Bucket {current['desired']['s3_bucket']} does not exist in account {account.account_id}, so its "
+                "policy cannot grant Cost and Usage Reports delivery: create the bucket first (amazon.aws.s3_bucket), "
+                "or set manage_bucket_policy: false"
+            )
+        return problems, f"Report {name} cannot be saved as asked"
+
+    def plan(current):
+        if state == "absent":
+            if not current["report"]:
+                return [engine.new_plan(service="cur")]
+            report = plan_report(current["report"], {}, current["tags"], None, state="absent")
+            return [engine.new_plan(report["calls"], report["before"], {}, service="cur")]
+        report = plan_report(
+            current["report"], current["desired"], current["tags"], options.get("tags"), purge_tags=purge_tags
+        )
+        plans = [engine.new_plan(report["calls"], report["before"], report["after"], service="cur")]
+        if manage_bucket_policy:
+            policy = _bucket_policy_plan(
+                current["bucket_policy"], current["desired"], account.account_id, account.partition, region, check_mode
+            )
+            plans.insert(0, policy)  # AWS checks the bucket policy when the report is saved
+        return plans
+
+    def apply(each):
+        if each["service"] == "s3":
+            return engine.apply_calls(s3["client"], each["calls"], BucketPolicyErrorHandler, f"bucket {each['bucket']}")
+        return apply_calls(client, each["calls"])
+
+    current, plans, _applied = engine.converge(read, plan, apply, guard=guard, validate=validate, check_mode=check_mode)
+
+    report_plan = plans[-1]
     if state == "absent":
-        plan = plan_report(current, {}, current_tags, None, state="absent") if current else None
-        calls = plan["calls"] if plan else []
-        if calls and not module.check_mode:
-            apply_calls(client, calls)
-        before = plan["before"] if plan else {}
         return {
-            "changed": bool(calls),
+            "changed": bool(report_plan["calls"]),
             "report": {"name": name, "arn": None},
-            "diff": {"before": {"report": before}, "after": {"report": {}}},
+            "diff": {"before": {"report": report_plan["before"]}, "after": {"report": {}}},
             "bucket_policy": None,
             "warnings": [],
         }
 
-    desired = desired_view(current, options)
-    problems = combination_problems(desired)
-    if problems:
-        raise CurError(message=f"Report {name} cannot be saved as asked, nothing was changed: " + "; ".join(problems))
-    plan = plan_report(current, desired, current_tags, options.get("tags"), purge_tags=purge_tags)
-
-    warnings = []
+    warnings = [warning for each in plans for warning in each["warnings"]]
+    diff_before = {"report": report_plan["before"]}
+    diff_after = {"report": report_plan["after"]}
     policy = None
-    diff_before = {"report": plan["before"]}
-    diff_after = {"report": plan["after"]}
     if manage_bucket_policy:
-        s3_client = module.client("s3", region=desired["s3_region"], retry_decorator=AWSRetry.jittered_backoff())
-        policy_before, policy_after, policy_changed, policy_warnings = _plan_bucket_policy(
-            s3_client, desired, account_id, partition, region, module.check_mode
-        )
-        warnings.extend(policy_warnings)
-        policy = {"bucket": desired["s3_bucket"], "changed": policy_changed, "policy": policy_after}
-        if policy_changed:
-            diff_before["bucket_policy"] = policy_before
-            diff_after["bucket_policy"] = policy_after
-            if not module.check_mode:
-                write_bucket_policy(s3_client, desired["s3_bucket"], policy_after)
-
-    if plan["calls"] and not module.check_mode:
-        apply_calls(client, plan["calls"])
-
-    changed = bool(plan["calls"]) or bool(policy and policy["changed"])
-    report = dict(plan["after"], arn=f"arn:{partition}:cur:{region}:{account_id}:definition/{name}")
+        policy_plan = plans[0]
+        policy = {
+            "bucket": policy_plan["bucket"],
+            "changed": bool(policy_plan["calls"]),
+            "policy": policy_plan["after"],
+        }
+        if policy["changed"]:
+            diff_before["bucket_policy"] = policy_plan["before"]
+            diff_after["bucket_policy"] = policy_plan["after"]
+    changed = any(each["calls"] for each in plans)
+    arn = f"arn:{account.partition}:cur:{region}:{account.account_id}:definition/{name}"
     return {
         "changed": changed,
-        "report": report,
+        "report": dict(report_plan["after"], arn=arn),
         "diff": {"before": diff_before, "after": diff_after} if changed else {"before": {}, "after": {}},
         "bucket_policy": policy,
         "warnings": warnings,

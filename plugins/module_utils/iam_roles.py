@@ -1,49 +1,69 @@
 # Copyright: Contributors to the diatonic.partnercentral collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Converge a set of IAM roles in one account: read, validate, plan, apply.
+"""Converge a set of IAM roles in one account, with their managed and inline policies, on the engine.
 
-The work is split so that nothing is written before everything is known:
+The steps run on engine.converge, so nothing is written before everything is known:
 
-1. ``read_role`` fetches each role's state (GetRole, ListAttachedRolePolicies).
-2. ``missing_policies`` looks up only the managed policies that are not
-   already attached somewhere, and the caller refuses to go on if any is
-   missing: no role is left half-made.
-3. ``plan_role`` is pure: current state and desired state in, the list of
-   write calls and the before/after views out. Check mode stops here.
-4. ``apply_plan`` makes the write calls.
+0. ``role_problems`` (options) and ``desired_role_problems`` (the documents
+   built from them: trust and inline policies) refuse bad input before any call.
+1. ``read_role`` fetches each role's state with amazon.aws's IAM reads
+   (GetRole, ListAttachedRolePolicies, ListRolePolicies; GetRolePolicy for
+   each inline policy the role has, none when it has none).
+2. The account guard (accounts.Account) learns the account from a role's ARN
+   (or one sts:GetCallerIdentity) and refuses another one.
+3. ``missing_policies`` looks up only the managed policies that are not
+   already attached somewhere; a missing one refuses the whole run.
+4. ``plan_role`` is pure: current and desired state in, the write calls and
+   the before/after views out. Check mode stops here.
+5. ``apply_plan`` makes the write calls.
 
 Desired state is a dict with ``name``, ``state``, ``trust_policy``,
 ``managed_policies`` (ARNs, or None to leave attachments alone),
-``description``, ``path``, ``max_session_duration`` and ``tags`` (None
-leaves that attribute alone).
+``inline_policies`` (name -> document; undeclared ones are reported, and
+deleted only with purge_inline_policies), ``description``, ``path``,
+``max_session_duration`` and ``tags`` (None leaves that attribute alone).
 """
 
 import json
 import re
+import time
 import unicodedata
 
 try:
     import botocore
-    import botocore.session
 except ImportError:
     pass  # AnsibleAWSModule reports a missing botocore.
 
 from ansible.module_utils.six.moves.urllib.parse import unquote
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.iam import AnsibleIAMError
+from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.iam import get_iam_managed_policy_by_arn
+from ansible_collections.amazon.aws.plugins.module_utils.iam import get_iam_role
+from ansible_collections.amazon.aws.plugins.module_utils.iam import list_iam_role_attached_policies
+from ansible_collections.amazon.aws.plugins.module_utils.iam import list_iam_role_policies
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.diatonic.partnercentral.plugins.module_utils import engine
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_of_arn
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_policies import INLINE_POLICIES_MAX_CHARACTERS
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_policies import document_size
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_policies import inline_policy_name_problem
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_policies import load_policy_document
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_policies import policy_arn
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_policies import policy_document_problems
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_policies import policy_reference_problem
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.retrying import backoff
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.retrying import paginate
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.retrying import retrying
+
 # IAM's own patterns; re.ASCII because IAM's \w is ASCII only.
 _ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 _ROLE_PATH = re.compile(r"/|/[\x21-\x7e]+/")  # IAM: printable ASCII, no spaces
-_POLICY_ARN = re.compile(r"arn:aws[a-z-]*:iam::(aws|\d{12}):policy/([\w+=,.@-]+/)*[\w+=,.@-]+", re.ASCII)
-_POLICY_NAME = re.compile(r"([\w+=,.@-]+/)*[\w+=,.@-]+", re.ASCII)
 _DESCRIPTION = re.compile(r"[\t\n\r\x20-\x7e\xa1-\xff]*")
 
 # The options that describe one role, shared by the role modules.
@@ -59,20 +79,22 @@ ROLE_OPTIONS = dict(
 
 # What a role's result holds once it is deleted (or was never there).
 ABSENT_ROLE_VIEW = dict(
-    path=None, description=None, max_session_duration=None, trust_policy=None, managed_policies=[], tags={}
+    path=None,
+    description=None,
+    max_session_duration=None,
+    trust_policy=None,
+    managed_policies=[],
+    inline_policies={},
+    tags={},
 )
 
 
-class RoleError(AnsibleAWSError):
+class RoleError(AnsibleIAMError):
     """An IAM call failed, or the requested state cannot be reached."""
 
 
-class RoleErrorHandler(AWSErrorHandler):
+class RoleErrorHandler(IAMErrorHandler):
     _CUSTOM_EXCEPTION = RoleError
-
-    @classmethod
-    def _is_missing(cls):
-        return is_boto3_error_code("NoSuchEntity")
 
 
 # --- validation (no AWS call) ----------------------------------------------
@@ -115,6 +137,32 @@ def role_problems(role):
         problem = policy_reference_problem(policy)
         if problem:
             problems.append(f"{name}: {problem}")
+    problems.extend(inline_policies_problems(name, role.get("inline_policies")))
+    return problems
+
+
+def inline_policies_problems(role_name, inline_policies):
+    """Names and documents of a role's declared inline policies checked against IAM's grammar and size."""
+    if inline_policies is None:
+        return []
+    if not isinstance(inline_policies, dict):
+        return [f"{role_name}: inline_policies must be a dict of policy name to policy document"]
+    problems = []
+    total = 0
+    for policy_name, document in inline_policies.items():
+        problem = inline_policy_name_problem(policy_name)
+        if problem:
+            problems.append(f"{role_name}: {problem}")
+        label = f"{role_name}: inline policy {policy_name}"
+        found = policy_document_problems(document, label, kind="identity")
+        problems.extend(found)
+        if not found:
+            total += document_size(load_policy_document(document, label)[0])
+    if total > INLINE_POLICIES_MAX_CHARACTERS:
+        problems.append(
+            f"{role_name}: the inline policies hold {total} characters (without white space); IAM allows "
+            f"{INLINE_POLICIES_MAX_CHARACTERS} per role: move statements to a customer managed policy"
+        )
     return problems
 
 
@@ -123,35 +171,16 @@ def _is_tag_text(text):
     return all(ch.isalnum() or unicodedata.category(ch).startswith("Z") or ch in "_.:/=+-@" for ch in text)
 
 
-def policy_reference_problem(policy):
-    """Why ``policy`` is neither a managed policy name nor an IAM policy ARN; None when it is one."""
-    if policy.startswith("arn:"):
-        if not _POLICY_ARN.fullmatch(policy):
-            return f"{policy!r} is not an IAM managed policy ARN (arn:aws:iam::aws:policy/NAME)"
-    elif not _POLICY_NAME.fullmatch(policy):
-        return f"{policy!r} is not a managed policy name; give a name such as ReadOnlyAccess or a full ARN"
-    return None
-
-
-def partition_for_region(region):
-    return botocore.session.get_session().get_partition_for_region(region or "us-east-1")
-
-
-def policy_arn(policy, partition="aws"):
-    """A full ARN for a managed policy given by name (AWS managed) or ARN."""
-    if policy.startswith("arn:"):
-        return policy
-    return f"arn:{partition}:iam::aws:policy/{policy}"
-
-
 def desired_role(role, trust, partition):
-    """The desired state ``plan_role`` takes, from one role's options and its trust policy."""
+    """The desired state ``plan_role`` takes, from one role's options (validated) and its trust policy."""
     policies = role.get("managed_policies")
+    inline = role.get("inline_policies") or {}
     return {
         "name": role["name"],
         "state": role.get("state") or "present",
         "trust_policy": trust,
         "managed_policies": None if policies is None else sorted({policy_arn(p, partition) for p in policies}),
+        "inline_policies": {name: load_policy_document(document, name)[0] for name, document in inline.items()},
         "description": role.get("description"),
         "path": role.get("path"),
         "max_session_duration": role.get("max_session_duration"),
@@ -159,34 +188,51 @@ def desired_role(role, trust, partition):
     }
 
 
-# --- reads -----------------------------------------------------------------
+def desired_role_problems(desired):
+    """The documents a desired role holds, checked against IAM's grammar (no AWS call)."""
+    if desired["state"] == "absent":
+        return []
+    name = desired["name"]
+    problems = policy_document_problems(desired["trust_policy"], f"{name}: trust policy", kind="trust")
+    return problems + inline_policies_problems(name, desired.get("inline_policies"))
 
 
-@RoleErrorHandler.list_error_handler("get role")
-def _get_role(client, name):
-    return client.get_role(aws_retry=True, RoleName=name)["Role"]
+# --- reads (amazon.aws's IAM reads, each retried) ----------------------------
 
 
-@RoleErrorHandler.common_error_handler("list attached role policies")
-def _attached_policy_arns(client, name):
-    paginator = client.get_paginator("list_attached_role_policies")
-    pages = paginator.paginate(RoleName=name).build_full_result()
-    return sorted(p["PolicyArn"] for p in pages["AttachedPolicies"])
+def _read(what, name, read, *args):
+    # amazon.aws's reads say what failed, not on which role: add it.
+    try:
+        return read(*args)
+    except AnsibleIAMError as e:
+        raise RoleError(message=f"{e.message} ({what} {name})", exception=e.exception) from e
 
 
-def _trust_document(document):
-    # IAM returns the document URL-encoded over the wire; boto3 usually
-    # decodes it, but not every endpoint does.
+@RoleErrorHandler.list_error_handler("get an inline role policy")
+def _get_role_policy(client, name, policy_name):
+    response = retrying(client).get_role_policy(aws_retry=True, RoleName=name, PolicyName=policy_name)
+    return _policy_document(response["PolicyDocument"])
+
+
+def _policy_document(document):
+    # IAM returns documents URL-encoded over the wire; boto3 usually
+    # decodes them, but not every endpoint does.
     if isinstance(document, str):
         return json.loads(unquote(document))
     return document
 
 
 def read_role(client, name):
-    """The role as it is, or None when it does not exist."""
-    role = _get_role(client, name)
+    """The role as it is, with its managed and inline policies, or None when it does not exist."""
+    role = _read("role", name, get_iam_role, client, name)
     if role is None:
         return None
+    attached = _read("role", name, list_iam_role_attached_policies, client, name)
+    inline = {}
+    for policy_name in sorted(_read("role", name, list_iam_role_policies, client, name)):
+        document = _get_role_policy(client, name, policy_name)
+        if document is not None:  # deleted between the list and the read
+            inline[policy_name] = document
     return {
         "name": role["RoleName"],
         "arn": role["Arn"],
@@ -195,15 +241,26 @@ def read_role(client, name):
         "description": role.get("Description", ""),
         "max_session_duration": role.get("MaxSessionDuration", 3600),
         "tags": boto3_tag_list_to_ansible_dict(role.get("Tags", [])),
-        "trust_policy": _trust_document(role["AssumeRolePolicyDocument"]),
-        "managed_policies": _attached_policy_arns(client, name),
+        "trust_policy": _policy_document(role["AssumeRolePolicyDocument"]),
+        "managed_policies": sorted(p["PolicyArn"] for p in attached),
+        "inline_policies": inline,
     }
 
 
-@RoleErrorHandler.list_error_handler("look up managed policy")
 def get_managed_policy(client, arn):
     """GetPolicy's Policy, or None when IAM has no managed policy with this ARN."""
-    return client.get_policy(aws_retry=True, PolicyArn=arn)["Policy"]
+    try:
+        return get_iam_managed_policy_by_arn(client, arn)
+    except AnsibleIAMError as e:
+        if _error_code(e.exception) == "NoSuchEntity":
+            return None
+        raise RoleError(message=f"Failed to look up managed policy {arn}", exception=e.exception) from e
+
+
+def _error_code(exception):
+    if isinstance(exception, botocore.exceptions.ClientError):
+        return exception.response.get("Error", {}).get("Code")
+    return None
 
 
 def missing_policies(client, desired_roles, current_roles):
@@ -238,26 +295,51 @@ def role_view(role):
         "max_session_duration": role["max_session_duration"],
         "trust_policy": role["trust_policy"],
         "managed_policies": sorted(role["managed_policies"]),
+        "inline_policies": dict(sorted(role.get("inline_policies", {}).items())),
         "tags": dict(role["tags"]),
     }
 
 
-def plan_role(current, desired, purge_policies=False, purge_tags=False):
+def _inline_policy_calls(name, current, wanted, purge):
+    """Put what is missing or different, delete what is undeclared only with ``purge``. Returns (calls, extra, kept)."""
+    calls = []
+    kept = dict(current)
+    for policy_name, document in sorted(wanted.items()):
+        if policy_name not in current or compare_policies(current[policy_name], document, default_version="2008-10-17"):
+            calls.append(
+                (
+                    "put_role_policy",
+                    {"RoleName": name, "PolicyName": policy_name, "PolicyDocument": json.dumps(document)},
+                )
+            )
+            kept[policy_name] = document
+    extra = sorted(set(current) - set(wanted))
+    if purge:
+        for policy_name in extra:
+            calls.append(("delete_role_policy", {"RoleName": name, "PolicyName": policy_name}))
+            del kept[policy_name]
+    return calls, extra, kept
+
+
+def plan_role(current, desired, purge_policies=False, purge_tags=False, purge_inline_policies=False):
     """Work out the calls that take ``current`` to ``desired``.
 
-    Returns a dict with ``calls`` (a list of (operation, kwargs) in order),
-    ``before`` and ``after`` views, ``extra_policies`` (attached but not
-    declared) and ``warnings``. Raises RoleError for a state IAM cannot reach.
+    Returns an engine plan: ``calls`` (a list of (operation, kwargs) in
+    order), ``before`` and ``after`` views, ``extra_policies`` (attached but
+    not declared), ``extra_inline_policies`` (inline policies not declared,
+    left in place unless purged) and ``warnings``. Raises RoleError for a
+    state IAM cannot reach.
     """
     name = desired["name"]
     calls = []
     warnings = []
     extra = []
+    wanted_inline = desired.get("inline_policies") or {}
 
     if desired["state"] == "absent":
         if current:
             calls.append(("delete_role", {"RoleName": name, "PolicyArns": list(current["managed_policies"])}))
-        return {"calls": calls, "before": role_view(current), "after": {}, "extra_policies": [], "warnings": warnings}
+        return engine.new_plan(calls, role_view(current), {}, warnings, extra_policies=[], extra_inline_policies=[])
 
     wanted_policies = desired["managed_policies"]
     if current is None:
@@ -268,6 +350,7 @@ def plan_role(current, desired, purge_policies=False, purge_tags=False):
             "max_session_duration": desired["max_session_duration"] or 3600,
             "trust_policy": desired["trust_policy"],
             "managed_policies": sorted(wanted_policies or []),
+            "inline_policies": dict(wanted_inline),
             "tags": dict(desired["tags"] or {}),
         }
         create = {
@@ -282,7 +365,8 @@ def plan_role(current, desired, purge_policies=False, purge_tags=False):
             create["Tags"] = ansible_dict_to_boto3_tag_list(after["tags"])
         calls.append(("create_role", create))
         calls.extend(("attach_role_policy", {"RoleName": name, "PolicyArn": arn}) for arn in after["managed_policies"])
-        return {"calls": calls, "before": {}, "after": role_view(after), "extra_policies": [], "warnings": warnings}
+        calls.extend(_inline_policy_calls(name, {}, wanted_inline, False)[0])
+        return engine.new_plan(calls, {}, role_view(after), warnings, extra_policies=[], extra_inline_policies=[])
 
     after = dict(current)
     if desired["path"] is not None and desired["path"] != current["path"]:
@@ -327,6 +411,16 @@ def plan_role(current, desired, purge_policies=False, purge_tags=False):
             )
         after["managed_policies"] = sorted(kept)
 
+    inline_calls, extra_inline, after["inline_policies"] = _inline_policy_calls(
+        name, current.get("inline_policies", {}), wanted_inline, purge_inline_policies
+    )
+    calls.extend(inline_calls)
+    if extra_inline and not purge_inline_policies:
+        warnings.append(
+            f"{name} has inline policies the configuration does not declare, left in place "
+            f"(set purge_inline_policies to delete them): {', '.join(extra_inline)}"
+        )
+
     if desired["tags"] is not None:
         to_set, to_unset = compare_aws_tags(current["tags"], desired["tags"], purge_tags=purge_tags)
         if to_set:
@@ -335,27 +429,37 @@ def plan_role(current, desired, purge_policies=False, purge_tags=False):
             calls.append(("untag_role", {"RoleName": name, "TagKeys": sorted(to_unset)}))
         after["tags"] = {k: v for k, v in {**current["tags"], **to_set}.items() if k not in to_unset}
 
-    return {
-        "calls": calls,
-        "before": role_view(current),
-        "after": role_view(after),
-        "extra_policies": extra if not purge_policies else [],
-        "warnings": warnings,
-    }
+    return engine.new_plan(
+        calls,
+        role_view(current),
+        role_view(after),
+        warnings,
+        extra_policies=extra if not purge_policies else [],
+        extra_inline_policies=extra_inline if not purge_inline_policies else [],
+    )
 
 
 # --- writes ----------------------------------------------------------------
 
 
-@RoleErrorHandler.common_error_handler("delete role")
+def _create_role(client, **params):
+    """CreateRole; when a retried create finds the role made by its own lost first attempt, read it and go on."""
+    try:
+        return client.create_role(aws_retry=True, **params)
+    except is_boto3_error_code("EntityAlreadyExists"):
+        role = get_iam_role(client, params["RoleName"])
+        if role is None:
+            raise
+        return {"Role": role}
+
+
 def _delete_role(client, RoleName, PolicyArns):
     # IAM refuses to delete a role that still has anything attached.
     for arn in PolicyArns:
         client.detach_role_policy(aws_retry=True, RoleName=RoleName, PolicyArn=arn)
-    for policy_name in client.list_role_policies(aws_retry=True, RoleName=RoleName)["PolicyNames"]:
+    for policy_name in paginate(client, "list_role_policies", "PolicyNames", RoleName=RoleName):
         client.delete_role_policy(aws_retry=True, RoleName=RoleName, PolicyName=policy_name)
-    profiles = client.list_instance_profiles_for_role(aws_retry=True, RoleName=RoleName)["InstanceProfiles"]
-    for profile in profiles:
+    for profile in paginate(client, "list_instance_profiles_for_role", "InstanceProfiles", RoleName=RoleName):
         client.remove_role_from_instance_profile(
             aws_retry=True, RoleName=RoleName, InstanceProfileName=profile["InstanceProfileName"]
         )
@@ -365,65 +469,118 @@ def _delete_role(client, RoleName, PolicyArns):
         pass
 
 
+def _wait_for_role(client, name, attempts=30, delay=1):
+    """Return once GetRole sees the new role: IAM is eventually consistent, and policies attach only then.
+
+    Not botocore's role_exists waiter: it gives up at the first throttled or 5xx answer, leaving a role with no
+    policies. Each GetRole here is retried with back-off; the wait as a whole is bounded and names the role.
+    """
+    for attempt in range(attempts):
+        if get_iam_role(client, name) is not None:
+            return
+        if attempt + 1 < attempts:
+            time.sleep(delay)
+    raise RoleError(
+        message=f"IAM did not show the new role {name} within {attempts * delay} seconds of creating it; "
+        "run again: the role is read back and completed"
+    )
+
+
 def apply_plan(client, plan):
     """Make the plan's write calls, in order. Returns CreateRole's Role when the role was made."""
-    created = None
-    for operation, kwargs in plan["calls"]:
-        if operation == "delete_role":
-            _delete_role(client, **kwargs)
-            continue
-        try:
-            response = getattr(client, operation)(aws_retry=True, **kwargs)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            raise RoleError(
-                message=f"Failed to {operation.replace('_', ' ')} on {kwargs['RoleName']}", exception=e
-            ) from e
+    client = retrying(client)
+    created = {}
+
+    def after_call(operation, params, response):
         if operation == "create_role":
-            created = response["Role"]
-            _wait_for_role(client, kwargs["RoleName"])
-    return created
+            created.update(response["Role"])
+            _wait_for_role(client, params["RoleName"])
 
-
-@RoleErrorHandler.common_error_handler("wait for the new role")
-def _wait_for_role(client, name):
-    # IAM is eventually consistent: attach policies only once GetRole sees the role.
-    client.get_waiter("role_exists").wait(RoleName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    resource = next((params["RoleName"] for _operation, params in plan["calls"]), "the role")
+    engine.apply_calls(
+        client,
+        plan["calls"],
+        RoleErrorHandler,
+        f"role {resource}",
+        operations={"create_role": _create_role, "delete_role": _delete_role},
+        after_call=after_call,
+    )
+    return created or None
 
 
 # --- the whole run ---------------------------------------------------------
 
 
 def iam_client(module):
-    return module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
+    return module.client("iam", retry_decorator=backoff())
 
 
-def converge_roles(client, desired, purge_policies=False, purge_tags=False, check_mode=False):
-    """Bring roles (``desired_role`` dicts) of one account to their desired state.
+def converge_roles(
+    client,
+    desired,
+    purge_policies=False,
+    purge_tags=False,
+    purge_inline_policies=False,
+    check_mode=False,
+    account=None,
+    expected_account_id=None,
+    redact=None,
+):
+    """Bring roles (``desired_role`` dicts) of one account to their desired state, on engine.converge.
 
-    Reads every role and checks every managed policy before the first write.
-    Returns ``(changed, results, diff, warnings)``; ``results`` holds one dict
-    per role, in the order given, with every key of ``ABSENT_ROLE_VIEW``.
+    Checks every document before any call; reads every role and checks every
+    managed policy, and the account when ``expected_account_id`` is given
+    (``account``: an accounts.Account), before the first write. ``redact``
+    (view -> view) hides secrets in the diff and results. Returns
+    ``(changed, results, diff, warnings)``; ``results`` holds one dict per
+    role, in the order given, with every key of ``ABSENT_ROLE_VIEW``.
     """
-    current = {role["name"]: read_role(client, role["name"]) for role in desired}
-    missing = missing_policies(client, desired, current)
-    if missing:
+    client = retrying(client)
+    redact = redact or (lambda view: view)
+    engine.refuse([p for role in desired for p in desired_role_problems(role)], "Invalid role policies")
+
+    def read():
+        return {role["name"]: read_role(client, role["name"]) for role in desired}
+
+    def guard(current):
+        if expected_account_id is None:
+            return
+        for role in current.values():
+            if role:
+                account.note_arn(role["arn"])
+        account.require(expected_account_id)
+
+    def validate(current):
+        missing = missing_policies(client, desired, current)
         users = {
             arn: [r["name"] for r in desired if r["state"] == "present" and arn in (r["managed_policies"] or [])]
             for arn in missing
         }
-        raise RoleError(
-            message="Managed policies not found, nothing was changed: "
-            + "; ".join(f"{arn} (wanted by {', '.join(users[arn])})" for arn in missing)
-            + ". Check the policy names, or create the customer managed policies first."
-        )
+        problems = [f"{arn} (wanted by {', '.join(users[arn])})" for arn in missing]
+        if problems:
+            problems[-1] += ". Check the policy names, or create the customer managed policies first"
+        return problems, "Managed policies not found"
 
-    plans = [plan_role(current[r["name"]], r, purge_policies=purge_policies, purge_tags=purge_tags) for r in desired]
+    def plan(current):
+        return [
+            plan_role(
+                current[role["name"]],
+                role,
+                purge_policies=purge_policies,
+                purge_tags=purge_tags,
+                purge_inline_policies=purge_inline_policies,
+            )
+            for role in desired
+        ]
+
+    current, plans, applied = engine.converge(
+        read, plan, lambda p: apply_plan(client, p), guard=guard, validate=validate, check_mode=check_mode
+    )
 
     results = []
     warnings = []
-    for role, plan in zip(desired, plans):
+    for role, plan, created in zip(desired, plans, applied):
         before = current[role["name"]]
-        created = apply_plan(client, plan) if plan["calls"] and not check_mode else None
         warnings.extend(plan["warnings"])
         if role["state"] == "absent":
             arn = role_id = None
@@ -431,7 +588,7 @@ def converge_roles(client, desired, purge_policies=False, purge_tags=False, chec
             arn, role_id = before["arn"], before["role_id"]
         else:  # created now, or only planned in check mode (no ARN yet)
             arn, role_id = (created or {}).get("Arn"), (created or {}).get("RoleId")
-        result = dict(ABSENT_ROLE_VIEW, **plan["after"])
+        result = dict(ABSENT_ROLE_VIEW, **redact(plan["after"]))
         result.update(
             name=role["name"],
             state=role["state"],
@@ -439,19 +596,20 @@ def converge_roles(client, desired, purge_policies=False, purge_tags=False, chec
             arn=arn,
             role_id=role_id,
             extra_policies=plan["extra_policies"],
+            extra_inline_policies=plan["extra_inline_policies"],
         )
         results.append(result)
 
-    diff = {
-        "before": {r["name"]: p["before"] for r, p in zip(desired, plans) if p["calls"]},
-        "after": {r["name"]: p["after"] for r, p in zip(desired, plans) if p["calls"]},
-    }
+    diff = engine.keyed_diff(
+        (r["name"], dict(p, before=redact(p["before"]), after=redact(p["after"]))) for r, p in zip(desired, plans)
+    )
     return any(p["calls"] for p in plans), results, diff, warnings
 
 
 def account_id_from(results):
     """The account the roles live in, read from their ARNs (no extra call)."""
     for result in results:
-        if result.get("arn"):
-            return result["arn"].split(":")[4]
+        account_id = account_of_arn(result.get("arn"))
+        if account_id:
+            return account_id
     return None

@@ -60,13 +60,19 @@ def desired_role(role, partition):
     return iam_roles.desired_role(role, trust_policy(), partition)
 
 
-def converge_roles(module, roles, purge_policies=False, purge_tags=False):
-    """Bring Partner Central roles (validated option dicts) to their desired state in one account."""
-    partition = iam_roles.partition_for_region(module.region)
+def converge_roles(client, roles, partition, check_mode=False, account=None, expected_account_id=None, **purge):
+    """Bring Partner Central roles (validated option dicts) to their desired state in one account.
+
+    ``client`` is a boto3 IAM client; ``purge`` takes purge_policies,
+    purge_tags and purge_inline_policies. No inline policy is declared on a
+    Partner Central role: any found is reported, and deleted only when purged.
+    See iam_roles.converge_roles for the account guard and the result.
+    """
     return iam_roles.converge_roles(
-        iam_roles.iam_client(module),
+        client,
         [desired_role(role, partition) for role in roles],
-        purge_policies=purge_policies,
-        purge_tags=purge_tags,
-        check_mode=module.check_mode,
+        check_mode=check_mode,
+        account=account,
+        expected_account_id=expected_account_id,
+        **purge,
     )

@@ -8,6 +8,7 @@ amazon.aws.s3_bucket_info reads any error (AccessDenied included) as "no
 policy": together they would overwrite a policy they could not read. Here a
 failed read is an error, a missing policy is ``{}``, and a missing bucket is
 ``None``, so a merge only ever adds or updates the statements it owns.
+The write is a plan's call (cur.py, on the engine).
 """
 
 import copy
@@ -17,6 +18,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
+
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.retrying import retrying
 
 DEFAULT_VERSION = "2012-10-17"
 
@@ -33,7 +36,7 @@ class BucketPolicyErrorHandler(AWSErrorHandler):
 def read_bucket_policy(client, bucket):
     """The bucket's policy as a dict, ``{}`` when it has none, ``None`` when the bucket does not exist."""
     try:
-        document = client.get_bucket_policy(aws_retry=True, Bucket=bucket)["Policy"]
+        document = retrying(client).get_bucket_policy(aws_retry=True, Bucket=bucket)["Policy"]
     except is_boto3_error_code("NoSuchBucketPolicy"):
         return {}
     except is_boto3_error_code("NoSuchBucket"):
@@ -42,11 +45,6 @@ def read_bucket_policy(client, bucket):
         return json.loads(document)
     except ValueError as e:
         raise BucketPolicyError(message=f"The policy of bucket {bucket} is not valid JSON", exception=e) from e
-
-
-@BucketPolicyErrorHandler.common_error_handler("write the bucket policy")
-def write_bucket_policy(client, bucket, policy):
-    client.put_bucket_policy(aws_retry=True, Bucket=bucket, Policy=json.dumps(policy))
 
 
 def merge_statements(policy, statements):

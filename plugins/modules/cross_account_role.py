@@ -14,10 +14,14 @@ description:
   - The trust policy is not an option, it is always the O(trusted_account_id)'s root principal with
     C(sts:AssumeRole) under a C(sts:ExternalId) condition. A trust policy that has drifted is put back.
   - Every option is checked before any AWS call, and every managed policy is looked up before any write.
-  - Check mode and diff show the trust policy, managed policies, description, path, session duration and tags
-    before and after; the external ID is masked in all output.
+  - Check mode and diff show the trust policy, managed and inline policies, description, path, session duration
+    and tags before and after, for a role that does not exist yet too; the external ID is masked in all output,
+    the one given and any other found on the role.
+  - Every policy document (the trust policy and O(inline_policies)) is checked against IAM's grammar before any
+    AWS call, naming the policy and statement that is wrong.
   - Managed policies attached by someone else are reported and left attached unless O(purge_policies=true).
-    Inline policies are not managed here (use M(amazon.aws.iam_policy)).
+    Inline policies not in O(inline_policies) are reported and left in place unless O(purge_inline_policies=true).
+  - With O(expected_account_id), the module refuses to write to any other account.
 author:
   - Diatonic platform engineering (@diatonic)
 options:
@@ -42,8 +46,17 @@ options:
       - The external ID the trusted account must present (C(sts:ExternalId)). Required when O(state=present).
       - 2 to 1224 letters, digits or C(+=,.@:/-) characters. Never shown in output.
     type: str
+  inline_policies:
+    description:
+      - Inline policies the role must have, policy name to policy document (a dict, or its JSON text).
+      - A policy missing or different (compared as IAM does, ignoring order) is put; inline policies not listed
+        here are left in place and reported, unless O(purge_inline_policies=true).
+      - Each document is checked before any AWS call (Version, Statement, each statement's Effect, Action and
+        Resource); together they must stay within IAM's 10,240 characters per role.
+    type: dict
 extends_documentation_fragment:
   - diatonic.partnercentral.iam_role
+  - diatonic.partnercentral.account
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -56,8 +69,16 @@ EXAMPLES = r"""
     trusted_account_id: "{{ doit_account_id }}"
     external_id: "{{ doit_external_id }}"
     managed_policies: [AWSBillingReadOnlyAccess]
+    inline_policies:
+      doitintl_cmp:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: [ce:Get*, cur:DescribeReportDefinitions]
+            Resource: "*"
     tags:
       ManagedBy: diatonic.partnercentral
+    expected_account_id: "{{ aws_account_id }}"
 """
 
 RETURN = r"""
@@ -103,53 +124,37 @@ role:
       description: ARNs of attached managed policies that were not declared and were left attached.
       type: list
       elements: str
+    inline_policies:
+      description: The role's inline policies, name to policy document.
+      type: dict
+    extra_inline_policies:
+      description: Names of inline policies on the role that were not declared and were left in place.
+      type: list
+      elements: str
     tags:
       description: Tags of the role.
       type: dict
 """
 
-import re
-
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.diatonic.partnercentral.plugins.module_utils import cross_account
 from ansible_collections.diatonic.partnercentral.plugins.module_utils import iam_roles
-
-_ACCOUNT_ID = re.compile(r"\d{12}")
-_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
-
-
-def trust_policy(partition, trusted_account_id, external_id):
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:{partition}:iam::{trusted_account_id}:root"},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
-            }
-        ],
-    }
-
-
-def problems(params):
-    found = [] if params["name"] else ["name must not be empty"]
-    found += iam_roles.role_problems(params)
-    if params["state"] == "present":
-        if not _ACCOUNT_ID.fullmatch(params["trusted_account_id"] or ""):
-            found.append("trusted_account_id must be the trusted AWS account's 12-digit ID")
-        if not _EXTERNAL_ID.fullmatch(params["external_id"] or ""):
-            found.append("external_id must be 2 to 1224 letters, digits or +=,.@:/- characters")
-    return found
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import EXPECTED_ACCOUNT_OPTIONS
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_for_module
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_id_problem
 
 
 def main():
     argument_spec = dict(
         iam_roles.ROLE_OPTIONS,
+        **EXPECTED_ACCOUNT_OPTIONS,
         trusted_account_id=dict(type="str"),
         external_id=dict(type="str", no_log=True),
+        inline_policies=dict(type="dict"),
         purge_policies=dict(type="bool", default=False),
+        purge_inline_policies=dict(type="bool", default=False),
         purge_tags=dict(type="bool", default=False),
     )
     module = AnsibleAWSModule(
@@ -158,20 +163,26 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    found = problems(params)
+    found = cross_account.problems(params)
+    found += [p for p in [account_id_problem(params["expected_account_id"])] if p]
     if found:
         module.fail_json(msg="Invalid cross-account role, nothing was changed: " + "; ".join(found), problems=found)
 
-    partition = iam_roles.partition_for_region(module.region)
-    trust = trust_policy(partition, params["trusted_account_id"], params["external_id"])
-    role = {key: params[key] for key in iam_roles.ROLE_OPTIONS}
+    account = account_for_module(module)
+    partition = account.partition
+    trust = cross_account.trust_policy(partition, params["trusted_account_id"], params["external_id"])
+    role = {key: params[key] for key in (*iam_roles.ROLE_OPTIONS, "inline_policies")}
     try:
         changed, results, diff, warnings = iam_roles.converge_roles(
             iam_roles.iam_client(module),
             [iam_roles.desired_role(role, trust, partition)],
             purge_policies=params["purge_policies"],
+            purge_inline_policies=params["purge_inline_policies"],
             purge_tags=params["purge_tags"],
             check_mode=module.check_mode,
+            account=account,
+            expected_account_id=params["expected_account_id"],
+            redact=cross_account.redactor(params["external_id"]),
         )
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)

@@ -132,12 +132,16 @@ options:
 notes:
   - Supports check mode and diff mode. The diff shows the report definition and its tags before and after, and the
     bucket policy when O(manage_bucket_policy=true) changes it.
+  - With O(expected_account_id), the module refuses before any write (in check mode too) when the credentials act in
+    another account; it calls C(sts:GetCallerIdentity) in any case, for the report's ARN and the bucket policy.
+  - Every read is retried with jittered back-off when AWS throttles or fails for a moment.
   - AWS may refuse to change some fields of an existing report; its error is reported as is. Delete the report
     (O(state=absent)) and create it again to change them.
   - Uses C(cur:DescribeReportDefinitions), C(cur:ListTagsForResource), C(cur:PutReportDefinition),
     C(cur:ModifyReportDefinition), C(cur:DeleteReportDefinition), C(cur:TagResource), C(cur:UntagResource),
     C(sts:GetCallerIdentity), and with O(manage_bucket_policy=true) C(s3:GetBucketPolicy) and C(s3:PutBucketPolicy).
 extends_documentation_fragment:
+  - diatonic.partnercentral.account
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -157,6 +161,7 @@ EXAMPLES = r"""
     s3_prefix: cur
     s3_region: us-east-1
     manage_bucket_policy: true
+    expected_account_id: "{{ aws_account_id }}"
 
 - name: Parquet report for Athena
   diatonic.partnercentral.cur_report:
@@ -267,6 +272,9 @@ bucket_policy:
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import EXPECTED_ACCOUNT_OPTIONS
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_for_module
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_id_problem
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.cur import ARTIFACTS
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.cur import COMPRESSIONS
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.cur import FIELDS
@@ -276,8 +284,10 @@ from ansible_collections.diatonic.partnercentral.plugins.module_utils.cur import
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.cur import VERSIONINGS
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.cur import combination_problems
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.cur import converge_report
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.cur import cur_region
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.cur import s3_regions
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.cur import validate_options
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.retrying import backoff
 
 
 def main():
@@ -298,6 +308,7 @@ def main():
         manage_bucket_policy=dict(type="bool", default=False),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=False),
+        **EXPECTED_ACCOUNT_OPTIONS,
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     options = {key: module.params[key] for key in ("name", "tags", *FIELDS)}
@@ -305,17 +316,24 @@ def main():
     problems = validate_options(options, known_regions=s3_regions())
     if module.params["state"] == "present":
         problems.extend(combination_problems(options))
+    problems.extend(p for p in [account_id_problem(module.params["expected_account_id"])] if p)
     if problems:
         message = "Invalid report definition, nothing was changed: " + "; ".join(problems)
         module.fail_json(msg=message, problems=problems)
 
+    region = cur_region(module.region)
     try:
         result = converge_report(
-            module,
+            module.client("cur", region=region, retry_decorator=backoff()),
             options,
+            account_for_module(module),
+            s3_client=lambda bucket_region: module.client("s3", region=bucket_region, retry_decorator=backoff()),
             manage_bucket_policy=module.params["manage_bucket_policy"],
             purge_tags=module.params["purge_tags"],
             state=module.params["state"],
+            check_mode=module.check_mode,
+            expected_account_id=module.params["expected_account_id"],
+            region=region,
         )
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)

@@ -17,6 +17,10 @@ description:
     bad name or a missing policy fails without leaving a half-made role.
   - Managed policies attached by someone else are reported in RV(role.extra_policies) and in a warning, and left
     attached unless O(purge_policies=true).
+  - Partner Central roles get their permissions from managed policies only. An inline policy found on the role is
+    drift, reported in RV(role.extra_inline_policies) and in a warning, and deleted only with
+    O(purge_inline_policies=true).
+  - With O(expected_account_id), the module refuses to write to any other account.
   - To converge several roles of one account in a single call, use M(diatonic.partnercentral.partnercentral_roles).
 author:
   - Diatonic platform engineering (@diatonic)
@@ -36,6 +40,7 @@ options:
     choices: [present, absent]
 extends_documentation_fragment:
   - diatonic.partnercentral.iam_role
+  - diatonic.partnercentral.account
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -51,6 +56,7 @@ EXAMPLES = r"""
       - AWSMarketplaceSellerFullAccess
     tags:
       ManagedBy: diatonic.partnercentral
+    expected_account_id: "210987654321"
 
 - name: Read-only role, detaching anything else attached to it
   diatonic.partnercentral.partnercentral_role:
@@ -114,6 +120,13 @@ role:
       type: list
       elements: str
       sample: []
+    inline_policies:
+      description: The role's inline policies, name to policy document.
+      type: dict
+    extra_inline_policies:
+      description: Names of inline policies on the role that were not declared and were left in place.
+      type: list
+      elements: str
     tags:
       description: Tags of the role.
       type: dict
@@ -123,7 +136,11 @@ role:
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import EXPECTED_ACCOUNT_OPTIONS
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_for_module
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_id_problem
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import ROLE_OPTIONS
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import iam_client
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import converge_roles
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import validate_roles
 
@@ -131,21 +148,33 @@ from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercen
 def main():
     argument_spec = dict(
         ROLE_OPTIONS,
+        **EXPECTED_ACCOUNT_OPTIONS,
         purge_policies=dict(type="bool", default=False),
+        purge_inline_policies=dict(type="bool", default=False),
         purge_tags=dict(type="bool", default=False),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     role = {key: module.params[key] for key in ROLE_OPTIONS}
+    expected_account_id = module.params["expected_account_id"]
 
-    problems = validate_roles([role])
+    problems = validate_roles([role]) + [p for p in [account_id_problem(expected_account_id)] if p]
     if problems:
         module.fail_json(
             msg="Invalid Partner Central role, nothing was changed: " + "; ".join(problems), problems=problems
         )
 
+    account = account_for_module(module)
     try:
         changed, results, diff, warnings = converge_roles(
-            module, [role], purge_policies=module.params["purge_policies"], purge_tags=module.params["purge_tags"]
+            iam_client(module),
+            [role],
+            account.partition,
+            check_mode=module.check_mode,
+            account=account,
+            expected_account_id=expected_account_id,
+            purge_policies=module.params["purge_policies"],
+            purge_inline_policies=module.params["purge_inline_policies"],
+            purge_tags=module.params["purge_tags"],
         )
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)

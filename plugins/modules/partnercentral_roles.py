@@ -13,7 +13,11 @@ description:
     with the same rules and options as M(diatonic.partnercentral.partnercentral_role) for each role.
   - All roles are read and all managed policies looked up before the first write, so one bad role or missing
     policy fails the whole set with nothing changed.
-  - A converged account costs two read calls per role and no writes.
+  - A converged account costs three read calls per role (GetRole, ListAttachedRolePolicies, ListRolePolicies)
+    and no writes.
+  - An inline policy found on a listed role is drift, reported in RV(extra_inline_policies) and in a warning,
+    and deleted only with O(purge_inline_policies=true).
+  - With O(expected_account_id), the module refuses to write to any other account.
   - Roles not listed in O(roles) are never touched.
 author:
   - Diatonic platform engineering (@diatonic)
@@ -67,6 +71,12 @@ options:
       - When V(false), such policies are left attached and reported in RV(extra_policies).
     type: bool
     default: false
+  purge_inline_policies:
+    description:
+      - Delete inline policies that are on a listed role. Partner Central roles declare none.
+      - When V(false), such policies are left in place and reported in RV(extra_inline_policies).
+    type: bool
+    default: false
   purge_tags:
     description:
       - Remove tags that are on a listed role but not in its O(roles[].tags).
@@ -75,6 +85,7 @@ options:
 notes:
   - Supports check mode and diff mode. The diff is keyed by role name and lists only the roles that change.
 extends_documentation_fragment:
+  - diatonic.partnercentral.account
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -92,6 +103,7 @@ EXAMPLES = r"""
         managed_policies: [AWSPartnerCentralOpportunityManagement]
         tags:
           ManagedBy: diatonic.partnercentral
+    expected_account_id: "{{ aws_account_id }}"
   register: personas
 
 - name: Show where the roles are
@@ -101,7 +113,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 account_id:
-  description: The account the roles are in, read from their ARNs; null when no role exists yet (check mode).
+  description:
+    - The account the roles are in, read from their ARNs, or from C(sts:GetCallerIdentity) when none exists yet
+      and O(expected_account_id) is given; else null when no role exists yet (check mode).
   returned: always
   type: str
   sample: "210987654321"
@@ -146,6 +160,13 @@ roles:
       description: ARNs of attached managed policies that were not declared and were left attached.
       type: list
       elements: str
+    inline_policies:
+      description: The role's inline policies, name to policy document.
+      type: dict
+    extra_inline_policies:
+      description: Names of inline policies on the role that were not declared and were left in place.
+      type: list
+      elements: str
     tags:
       description: Tags of the role.
       type: dict
@@ -154,13 +175,22 @@ extra_policies:
   returned: always
   type: dict
   sample: {PartnerCentralRoleForReadOnly: [arn:aws:iam::aws:policy/AdministratorAccess]}
+extra_inline_policies:
+  description: For each role with inline policies left in place (Partner Central roles declare none), their names.
+  returned: always
+  type: dict
+  sample: {PartnerCentralRoleForReadOnly: [added-by-hand]}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import EXPECTED_ACCOUNT_OPTIONS
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_for_module
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_id_problem
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import ROLE_OPTIONS
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import account_id_from
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import iam_client
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import converge_roles
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import validate_roles
 
@@ -168,21 +198,33 @@ from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercen
 def main():
     argument_spec = dict(
         roles=dict(type="list", elements="dict", required=True, options=ROLE_OPTIONS),
+        **EXPECTED_ACCOUNT_OPTIONS,
         purge_policies=dict(type="bool", default=False),
+        purge_inline_policies=dict(type="bool", default=False),
         purge_tags=dict(type="bool", default=False),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     roles = module.params["roles"]
+    expected_account_id = module.params["expected_account_id"]
 
-    problems = validate_roles(roles)
+    problems = validate_roles(roles) + [p for p in [account_id_problem(expected_account_id)] if p]
     if problems:
         module.fail_json(
             msg="Invalid Partner Central roles, nothing was changed: " + "; ".join(problems), problems=problems
         )
 
+    account = account_for_module(module)
     try:
         changed, results, diff, warnings = converge_roles(
-            module, roles, purge_policies=module.params["purge_policies"], purge_tags=module.params["purge_tags"]
+            iam_client(module),
+            roles,
+            account.partition,
+            check_mode=module.check_mode,
+            account=account,
+            expected_account_id=expected_account_id,
+            purge_policies=module.params["purge_policies"],
+            purge_inline_policies=module.params["purge_inline_policies"],
+            purge_tags=module.params["purge_tags"],
         )
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
@@ -191,9 +233,10 @@ def main():
         module.warn(warning)
     module.exit_json(
         changed=changed,
-        account_id=account_id_from(results),
+        account_id=account_id_from(results) or account.known_account_id,
         roles=results,
         extra_policies={r["name"]: r["extra_policies"] for r in results if r["extra_policies"]},
+        extra_inline_policies={r["name"]: r["extra_inline_policies"] for r in results if r["extra_inline_policies"]},
         diff=diff,
     )
 

@@ -3,7 +3,6 @@
 import json
 import os
 
-import pytest
 from integration_support import DEFAULT_ACCOUNT_ID
 from integration_support import HERE
 from integration_support import aws_client
@@ -144,22 +143,29 @@ def test_one_changed_field_is_one_modify_shown_in_the_diff(sandbox, tmp_path):
     assert changed["TimeUnit"] == "DAILY" and changed["S3Prefix"] == "cur", "fields not given stay as they were"
 
 
-@pytest.mark.parametrize(
-    ("options", "message"),
-    [
-        ({"format": "Parquet", "compression": "GZIP"}, "set compression: Parquet"),
-        ({"additional_artifacts": ["ATHENA"], "format": "textORcsv"}, "set format: Parquet"),
-        ({"additional_artifacts": ["ATHENA", "REDSHIFT"]}, "ATHENA cannot be combined with REDSHIFT"),
-        ({"s3_prefix": "has space"}, "s3_prefix 'has space'"),
-        ({"s3_region": "moon-1"}, "s3_region 'moon-1'"),
-    ],
-)
-def test_invalid_definitions_fail_before_any_aws_call(sandbox, tmp_path, options, message):
+def test_an_invalid_definition_fails_before_any_aws_call(sandbox, tmp_path):
+    # One case end to end; every rule is unit-tested (test_cur_rules).
     sandbox.reset_calls()
-    run = run_module(sandbox, tmp_path, **hourly("never-made", **options))
+    run = run_module(sandbox, tmp_path, **hourly("never-made", format="Parquet", compression="GZIP"))
     assert not run.ok, run.log
-    assert any(message in failure for failure in run.failure_messages()), run.log
+    assert any("set compression: Parquet" in failure for failure in run.failure_messages()), run.log
     assert sandbox.calls() == []
+
+
+def test_expected_account_id_of_another_account_refuses_with_no_write(sandbox, tmp_path):
+    bucket = new_bucket(sandbox)
+    sandbox.reset_calls()
+
+    run = run_module(sandbox, tmp_path, **hourly(bucket, expected_account_id="111122223333"))
+
+    assert not run.ok, run.log
+    (message,) = run.failure_messages()
+    assert DEFAULT_ACCOUNT_ID in message and "111122223333" in message and "nothing was changed" in message
+    assert write_calls(sandbox.calls()) == []
+    assert report_definition(sandbox, bucket) is None
+
+    allowed = run_module(sandbox, tmp_path, **hourly(bucket, expected_account_id=DEFAULT_ACCOUNT_ID))
+    assert allowed.ok, allowed.log
 
 
 def test_an_existing_report_made_invalid_is_refused_before_any_write(sandbox, tmp_path):
@@ -195,7 +201,7 @@ def test_a_missing_bucket_fails_before_any_write(sandbox, tmp_path):
     run = run_module(sandbox, tmp_path, **hourly("cur-module-no-such-bucket"))
     assert not run.ok
     assert any(
-        "does not exist" in failure and "Create the bucket first" in failure for failure in run.failure_messages()
+        "does not exist" in failure and "create the bucket first" in failure for failure in run.failure_messages()
     )
     assert write_calls(sandbox.calls()) == []
 

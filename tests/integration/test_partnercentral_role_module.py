@@ -130,3 +130,43 @@ def test_foreign_tags_stay_unless_purge_tags(account):
     assert purged.ok, purged.log
     assert purged.changed == 1, purged.log
     assert role_state(account.iam, NAME).tags == declared
+
+
+def test_expected_account_id_of_another_account_refuses_before_any_write(sandbox, account):
+    # The role exists: its ARN from GetRole tells the account, no sts:GetCallerIdentity needed.
+    create_role_by_hand(account.iam, NAME, policies=[FULL_ACCESS])
+    sandbox.reset_calls()
+
+    run = account.run(
+        name=NAME, managed_policies=["AWSPartnerCentralFullAccess", SELLER], expected_account_id="111122223333"
+    )
+
+    assert not run.ok, run.log
+    (message,) = run.failure_messages()
+    assert account.id in message and "111122223333" in message and "nothing was changed" in message
+    calls = sandbox.calls()
+    assert write_calls(calls) == []
+    assert [c["operation"] for c in calls if c["service"] == "sts"] == [], "the role's ARN was enough"
+    assert role_state(account.iam, NAME).policies == {FULL_ACCESS}
+
+    allowed = account.run(
+        name=NAME, managed_policies=["AWSPartnerCentralFullAccess", SELLER], expected_account_id=account.id
+    )
+    assert allowed.ok and allowed.changed == 1, allowed.log
+
+
+def test_an_inline_policy_on_the_role_is_drift_reported_and_kept_unless_purged(account):
+    create_role_by_hand(account.iam, NAME, policies=[FULL_ACCESS])
+    account.iam.put_role_policy(RoleName=NAME, PolicyName="added-by-hand", PolicyDocument=json.dumps(DENY_ALL))
+
+    kept = account.run(name=NAME, managed_policies=["AWSPartnerCentralFullAccess"])
+
+    assert kept.ok and kept.changed == 0, kept.log
+    assert converge_result(kept)["role"]["extra_inline_policies"] == ["added-by-hand"]
+    assert any(NAME in w and "added-by-hand" in w for w in kept.warnings()), kept.log
+    assert role_state(account.iam, NAME).inline_policies == ["added-by-hand"]
+
+    purged = account.run(name=NAME, managed_policies=["AWSPartnerCentralFullAccess"], purge_inline_policies=True)
+
+    assert purged.ok and purged.changed == 1, purged.log
+    assert role_state(account.iam, NAME).inline_policies == []

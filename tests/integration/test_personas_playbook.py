@@ -146,6 +146,25 @@ def test_trust_drift_is_previewed_then_put_back_exactly(sandbox, new_org):
     assert role_state(iam, technical).trust == SERVICE_TRUST
 
 
+def test_an_inline_policy_added_to_a_persona_role_is_reported_as_drift_and_kept(sandbox, new_org):
+    org = new_org(members=1)
+    assert org.playbook().ok
+    iam = org.iam(org.partnercentral)
+    read_only = "PartnerCentralRoleForReadOnly"
+    iam.put_role_policy(RoleName=read_only, PolicyName="added-by-hand", PolicyDocument=json.dumps(ALLOW_NOTHING))
+    sandbox.reset_calls()
+
+    run = org.playbook()
+
+    assert run.ok, run.log
+    assert run.changed == 0, run.log
+    assert write_calls(sandbox.calls()) == []
+    assert any(read_only in w and "added-by-hand" in w and "purge_inline_policies" in w for w in run.warnings()), (
+        run.log
+    )
+    assert role_state(iam, read_only).inline_policies == ["added-by-hand"]
+
+
 # --- personas_overrides -------------------------------------------------------
 
 
@@ -202,3 +221,20 @@ def test_a_persona_set_absent_is_deleted_with_its_attachments_and_the_others_con
     assert sorted(roles) == sorted(set(PERSONA_POLICIES) - {technical})
     for name, role in roles.items():
         assert role.policies == persona_policy_arns(name), name
+
+
+def test_a_key_a_persona_does_not_take_is_refused_before_any_iam_call(sandbox, new_org):
+    # One case here; every other mistake in the overrides is a unit test of the persona_roles filter.
+    org = new_org(members=1)
+    sandbox.reset_calls()
+
+    run = org.playbook(extra_vars={"personas_overrides": {"Marketing": {"enabeld": False}}})
+
+    calls = sandbox.calls()
+    assert not run.ok, run.log
+    assert iam_calls_in(calls, org.partnercentral) == [] and write_calls(calls) == []
+    assert any(
+        "personas_overrides.Marketing: unknown key 'enabeld' (did you mean enabled?)" in m
+        for m in run.failure_messages()
+    ), run.log
+    assert partner_central_roles(org.iam(org.partnercentral)) == {}

@@ -11,16 +11,18 @@ import urllib.parse
 
 import boto3
 import pytest
-import yaml
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from botocore.stub import ANY
 from botocore.stub import Stubber
 
+from ansible_collections.diatonic.partnercentral.plugins.module_utils import iam_roles
+from ansible_collections.diatonic.partnercentral.plugins.module_utils import personas
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import Account
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import AccountMismatchError
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.engine import PlanError
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import RoleError
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import iam_client
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import missing_policies
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import read_role
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import converge_roles
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import converge_roles as converge
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import desired_role
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import trust_policy
 
@@ -36,38 +38,17 @@ OTHER_TRUST = {
 
 
 def persona_roles():
-    """The personas role's seven catalog personas as partnercentral_roles items, as its template renders them."""
-    with open(os.path.join(ROOT, "roles", "personas", "defaults", "main.yml")) as defaults:
-        catalog = yaml.safe_load(defaults)["personas_catalog"]
-    return [
-        {
-            "name": f"PartnerCentralRoleFor{persona}",
-            "state": "present",
-            "managed_policies": spec["managed_policies"],
-            "description": spec["description"],
-            "path": "/",
-            "max_session_duration": 3600,
-            "tags": {"ManagedBy": "diatonic.partnercentral"},
-        }
-        for persona, spec in sorted(catalog.items())
-    ]
+    """The personas role's seven catalog personas as partnercentral_roles items, as its filter gives them."""
+    return personas.persona_roles()
 
 
 def arn(policy):
     return f"arn:aws:iam::aws:policy/{policy}"
 
 
-class StubModule:
-    """What converge_roles uses of an AnsibleAWSModule, handing out the stubbed client as module.client does."""
-
-    def __init__(self, client, check_mode=False, region="us-east-1"):
-        self._client = client
-        self.check_mode = check_mode
-        self.region = region
-
-    def client(self, service, retry_decorator=None):
-        assert service == "iam"
-        return RetryingBotoClientWrapper(self._client, retry_decorator) if retry_decorator else self._client
+def converge_roles(client, roles, **options):
+    """partnercentral.converge_roles in the aws partition."""
+    return converge(client, roles, "aws", **options)
 
 
 @pytest.fixture
@@ -108,16 +89,30 @@ def get_role_response(role, trust=None, description=None, tags=None):
     return {"Role": body}
 
 
-def stub_existing(client, role, policies, **overrides):
-    client.stubber.add_response("get_role", get_role_response(role, **overrides), {"RoleName": role["name"]})
+def stub_existing(client, role, policies, inline=None, **overrides):
+    """A role's reads: GetRole, ListAttachedRolePolicies, ListRolePolicies, and GetRolePolicy for each ``inline``."""
+    name = {"RoleName": role["name"]}
+    client.stubber.add_response("get_role", get_role_response(role, **overrides), name)
     client.stubber.add_response(
         "list_attached_role_policies",
         {
             "AttachedPolicies": [{"PolicyName": p.rsplit("/", 1)[1], "PolicyArn": p} for p in policies],
             "IsTruncated": False,
         },
-        {"RoleName": role["name"]},
+        name,
     )
+    inline = inline or {}
+    client.stubber.add_response("list_role_policies", {"PolicyNames": sorted(inline), "IsTruncated": False}, name)
+    for policy_name, document in sorted(inline.items()):
+        client.stubber.add_response(
+            "get_role_policy",
+            {
+                "RoleName": role["name"],
+                "PolicyName": policy_name,
+                "PolicyDocument": urllib.parse.quote(json.dumps(document)),
+            },
+            {**name, "PolicyName": policy_name},
+        )
 
 
 def stub_missing_role(client, name):
@@ -142,17 +137,18 @@ def stub_policy(client, policy_arn, exists=True):
 # --- converge_roles ----------------------------------------------------------
 
 
-def test_converged_account_costs_two_reads_per_role_and_no_policy_lookup(iam):
+def test_converged_account_costs_three_reads_per_role_and_no_policy_lookup(iam):
     roles = persona_roles()
     assert len(roles) == 7
     for role in roles:
         stub_existing(iam, role, [arn(p) for p in role["managed_policies"]])
 
-    changed, results, diff, warnings = converge_roles(StubModule(iam), roles)
+    changed, results, diff, warnings = converge_roles(iam, roles)
 
     assert not changed
-    assert operations(iam) == ["GetRole", "ListAttachedRolePolicies"] * 7
-    assert len(iam.requests) == 14
+    # ListRolePolicies is what finds an inline policy added behind our back (drift).
+    assert operations(iam) == ["GetRole", "ListAttachedRolePolicies", "ListRolePolicies"] * 7
+    assert len(iam.requests) == 21
     assert "GetPolicy" not in operations(iam)
     assert diff == {"before": {}, "after": {}}
     assert warnings == []
@@ -171,7 +167,7 @@ def test_check_mode_on_an_empty_account_reads_looks_up_each_policy_once_and_writ
                 wanted.append(policy)
                 stub_policy(iam, policy)
 
-    changed, results, diff, warnings = converge_roles(StubModule(iam, check_mode=True), roles)
+    changed, results, diff, warnings = converge_roles(iam, roles, check_mode=True)
 
     assert changed
     assert warnings == []
@@ -196,8 +192,8 @@ def test_missing_policy_fails_before_any_write_and_names_who_wants_it(iam):
     stub_policy(iam, arn("AWSPartnerCentralFullAccess"))
     stub_policy(iam, arn("AWSPartnerCentralNoSuchPolicy"), exists=False)
 
-    with pytest.raises(RoleError) as raised:
-        converge_roles(StubModule(iam), roles)
+    with pytest.raises(PlanError) as raised:
+        converge_roles(iam, roles)
 
     message = raised.value.message
     assert "nothing was changed" in message
@@ -232,7 +228,7 @@ def test_apply_creates_a_missing_role_then_attaches_its_policies(iam):
     for policy in policies:
         iam.stubber.add_response("attach_role_policy", {}, {"RoleName": role["name"], "PolicyArn": policy})
 
-    changed, results, diff, warnings = converge_roles(StubModule(iam), [role])
+    changed, results, diff, warnings = converge_roles(iam, [role])
 
     assert changed
     assert warnings == []
@@ -250,10 +246,10 @@ def test_apply_puts_back_a_drifted_trust_policy_and_keeps_an_undeclared_policy(i
     stub_existing(iam, role, [arn("ReadOnlyAccess"), ADMIN], trust=OTHER_TRUST)
     iam.stubber.add_response("update_assume_role_policy", {}, {"RoleName": role["name"], "PolicyDocument": ANY})
 
-    changed, results, diff, warnings = converge_roles(StubModule(iam), [role])
+    changed, results, diff, warnings = converge_roles(iam, [role])
 
     assert changed
-    assert operations(iam) == ["GetRole", "ListAttachedRolePolicies", "UpdateAssumeRolePolicy"]
+    assert operations(iam) == ["GetRole", "ListAttachedRolePolicies", "ListRolePolicies", "UpdateAssumeRolePolicy"]
     assert json.loads(iam.requests[-1][1]["PolicyDocument"]) == trust_policy()
     assert results[0]["extra_policies"] == [ADMIN]
     assert ADMIN in results[0]["managed_policies"]
@@ -273,7 +269,7 @@ def test_apply_deletes_an_absent_role_after_emptying_it(iam):
     iam.stubber.add_response("list_instance_profiles_for_role", {"InstanceProfiles": [], "IsTruncated": False}, name)
     iam.stubber.add_response("delete_role", {}, name)
 
-    changed, results, diff, warnings = converge_roles(StubModule(iam), [role])
+    changed, results, diff, warnings = converge_roles(iam, [role])
 
     assert changed
     assert warnings == []
@@ -288,7 +284,7 @@ def test_apply_deletes_an_absent_role_after_emptying_it(iam):
 
 def test_read_role_of_a_missing_role_is_none(iam):
     stub_missing_role(iam, "PartnerCentralRoleForNobody")
-    assert read_role(iam_client(StubModule(iam)), "PartnerCentralRoleForNobody") is None
+    assert read_role(iam, "PartnerCentralRoleForNobody") is None
 
 
 def test_read_role_decodes_trust_reads_tags_and_every_page_of_policies(iam):
@@ -306,8 +302,9 @@ def test_read_role_decodes_trust_reads_tags_and_every_page_of_policies(iam):
         {"AttachedPolicies": [{"PolicyName": "b", "PolicyArn": second}], "IsTruncated": False},
         {"RoleName": name, "Marker": "page2"},
     )
+    iam.stubber.add_response("list_role_policies", {"PolicyNames": [], "IsTruncated": False}, {"RoleName": name})
 
-    role = read_role(iam_client(StubModule(iam)), name)
+    role = read_role(iam, name)
 
     assert role["trust_policy"] == trust_policy()
     assert role["tags"] == {"Team": "alliances"}
@@ -321,7 +318,7 @@ def test_read_role_refused_by_iam_raises_a_role_error(iam):
         "get_role", service_error_code="AccessDenied", http_status_code=403, service_message="not authorized"
     )
     with pytest.raises(RoleError) as raised:
-        read_role(iam_client(StubModule(iam)), "PartnerCentralRoleForAllianceLead")
+        read_role(iam, "PartnerCentralRoleForAllianceLead")
     assert "get role" in raised.value.message
 
 
@@ -341,5 +338,115 @@ def test_missing_policies_looks_up_only_unattached_policies_of_present_roles_onc
     stub_policy(iam, arn("Shared"))
     stub_policy(iam, arn("Gone"), exists=False)
 
-    assert missing_policies(iam_client(StubModule(iam)), desired, attached) == [arn("Gone")]
+    assert missing_policies(iam, desired, attached) == [arn("Gone")]
     assert iam.requests == [("GetPolicy", {"PolicyArn": arn("Shared")}), ("GetPolicy", {"PolicyArn": arn("Gone")})]
+
+
+# --- the account guard ---------------------------------------------------------
+
+
+def sts_client():
+    client = boto3.client("sts", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+    client.stubber = Stubber(client)
+    client.stubber.activate()
+    return client
+
+
+def test_the_account_of_an_existing_role_is_checked_without_any_extra_call(iam):
+    roles = persona_roles()
+    for role in roles:
+        stub_existing(iam, role, [arn(p) for p in role["managed_policies"]])
+    sts = sts_client()  # nothing queued: any STS call fails the test
+
+    changed, _results, _diff, _warnings = converge_roles(
+        iam, roles, account=Account(sts, region="us-east-1"), expected_account_id=ACCOUNT
+    )
+
+    assert not changed
+    assert len(iam.requests) == 21
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check mode", "apply"])
+def test_another_account_is_refused_before_any_write(iam, check_mode):
+    roles = persona_roles()[:2]
+    for role in roles:
+        stub_missing_role(iam, role["name"])
+    account = Account(sts_with_identity("999988887777"), region="us-east-1")
+
+    with pytest.raises(AccountMismatchError) as raised:
+        converge_roles(iam, roles, check_mode=check_mode, account=account, expected_account_id=ACCOUNT)
+
+    assert "999988887777" in raised.value.message and ACCOUNT in raised.value.message
+    assert operations(iam) == ["GetRole", "GetRole"], "only reads before the refusal, not even policy look-ups"
+
+
+def sts_with_identity(account):
+    sts = sts_client()
+    sts.stubber.add_response(
+        "get_caller_identity", {"Account": account, "Arn": f"arn:aws:iam::{account}:user/x", "UserId": "A"}
+    )
+    return sts
+
+
+# --- inline policies -----------------------------------------------------------
+
+DENY_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}
+
+
+def test_an_inline_policy_on_a_persona_role_is_reported_as_drift_and_kept(iam):
+    role = {"name": "PartnerCentralRoleForReadOnly", "managed_policies": ["ReadOnlyAccess"]}
+    stub_existing(iam, role, [arn("ReadOnlyAccess")], inline={"added-by-hand": DENY_ALL})
+
+    changed, results, _diff, warnings = converge_roles(iam, [role])
+
+    assert not changed
+    assert results[0]["extra_inline_policies"] == ["added-by-hand"]
+    assert results[0]["inline_policies"] == {"added-by-hand": DENY_ALL}
+    assert len(warnings) == 1 and "added-by-hand" in warnings[0]
+    assert "DeleteRolePolicy" not in operations(iam)
+
+
+def test_purge_inline_policies_deletes_the_drift(iam):
+    role = {"name": "PartnerCentralRoleForReadOnly", "managed_policies": ["ReadOnlyAccess"]}
+    stub_existing(iam, role, [arn("ReadOnlyAccess")], inline={"added-by-hand": DENY_ALL})
+    iam.stubber.add_response("delete_role_policy", {}, {"RoleName": role["name"], "PolicyName": "added-by-hand"})
+
+    changed, results, diff, _warnings = converge_roles(iam, [role], purge_inline_policies=True)
+
+    assert changed
+    assert operations(iam)[-1] == "DeleteRolePolicy"
+    assert diff["before"][role["name"]]["inline_policies"] == {"added-by-hand": DENY_ALL}
+    assert diff["after"][role["name"]]["inline_policies"] == {}
+
+
+def test_a_bad_inline_policy_is_refused_before_any_call(iam):
+    trust = trust_policy()
+    bad = {"Version": "2012-10-17", "Statement": [{"Sid": "Cmp", "Effect": "Alow", "Action": "ce:*", "Resource": "*"}]}
+    role = iam_roles.desired_role({"name": "doitintl_cmp", "inline_policies": {"doitintl_cmp": bad}}, trust, "aws")
+
+    with pytest.raises(PlanError) as raised:
+        iam_roles.converge_roles(iam, [role])
+
+    assert "doitintl_cmp: inline policy doitintl_cmp statement 1 (Cmp) has Effect 'Alow'" in raised.value.message
+    assert iam.requests == []
+
+
+# --- retries -------------------------------------------------------------------
+
+
+def test_throttled_reads_are_made_again_paginated_ones_included(iam, monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    role = {"name": "PartnerCentralRoleForReadOnly", "managed_policies": ["ReadOnlyAccess"]}
+    name = {"RoleName": role["name"]}
+    iam.stubber.add_client_error("get_role", service_error_code="Throttling", http_status_code=400)
+    iam.stubber.add_response("get_role", get_role_response(role), name)
+    attached = {"AttachedPolicies": [{"PolicyName": "ReadOnlyAccess", "PolicyArn": arn("ReadOnlyAccess")}]}
+    iam.stubber.add_client_error("list_attached_role_policies", service_error_code="Throttling", http_status_code=400)
+    iam.stubber.add_response("list_attached_role_policies", {**attached, "IsTruncated": False}, name)
+    iam.stubber.add_client_error("list_role_policies", service_error_code="Throttling", http_status_code=400)
+    iam.stubber.add_response("list_role_policies", {"PolicyNames": [], "IsTruncated": False}, name)
+
+    changed, _results, _diff, _warnings = converge_roles(iam, [role])
+
+    assert not changed
+    assert operations(iam) == [op for op in ["GetRole", "ListAttachedRolePolicies", "ListRolePolicies"] for _ in (1, 2)]

@@ -9,12 +9,13 @@ import json
 
 import boto3
 import pytest
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 from botocore.stub import Stubber
 
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.cur import CurError
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import Account
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import AccountMismatchError
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.cur import billing_reports_statements
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.cur import converge_report
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.engine import PlanError
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.s3_bucket_policy import BucketPolicyError
 
 ACCOUNT = "123456789012"
@@ -61,18 +62,22 @@ def options(**given):
     }
 
 
-class StubModule:
-    """What converge_report uses of an AnsibleAWSModule; records the region each client was asked for."""
+class Run:
+    """converge_report with the stubbed clients; records the region each S3 client was asked for."""
 
-    def __init__(self, clients, check_mode=False, region="eu-west-1"):
-        self._clients = clients
-        self.check_mode = check_mode
-        self.region = region
-        self.client_regions = {}
+    def __init__(self, clients):
+        self.clients = clients
+        self.s3_regions = []
 
-    def client(self, service, retry_decorator=None, region=None):
-        self.client_regions[service] = region
-        return RetryingBotoClientWrapper(self._clients[service], retry_decorator)
+    def __call__(self, given, check_mode=False, **options):
+        def s3_client(region):
+            self.s3_regions.append(region)
+            return self.clients["s3"]
+
+        account = Account(self.clients["sts"], region="eu-west-1")
+        return converge_report(
+            self.clients["cur"], given, account, s3_client=s3_client, check_mode=check_mode, **options
+        )
 
 
 def _client(service, region):
@@ -91,14 +96,18 @@ def clients():
     stubbers = {service: Stubber(client) for service, client in made.items()}
     for stubber in stubbers.values():
         stubber.activate()
-    stubbers["sts"].add_response(
-        "get_caller_identity",
-        {"Account": ACCOUNT, "Arn": f"arn:aws:iam::{ACCOUNT}:user/ops", "UserId": "AIDAEXAMPLE"},
-    )
     yield made, stubbers
     for stubber in stubbers.values():
         stubber.assert_no_pending_responses()
         stubber.deactivate()
+
+
+def _identity(stubbers, account=ACCOUNT):
+    """The one sts:GetCallerIdentity of a run that needs the account (bucket policy, report ARN, guard)."""
+    stubbers["sts"].add_response(
+        "get_caller_identity",
+        {"Account": account, "Arn": f"arn:aws:iam::{account}:user/ops", "UserId": "AIDAEXAMPLE"},
+    )
 
 
 def _describe(stubber, *definitions):
@@ -115,17 +124,17 @@ def _policy(stubber, statements):
 
 def test_check_mode_plans_the_report_and_policy_and_writes_nothing(clients):
     made, stubbers = clients
+    _identity(stubbers)
     _describe(stubbers["cur"])
     _policy(stubbers["s3"], [FOREIGN])
-    module = StubModule(made, check_mode=True)
+    run = Run(made)
 
-    result = converge_report(module, options(), manage_bucket_policy=True)
+    result = run(options(), check_mode=True, manage_bucket_policy=True)
 
     assert result["changed"]
     assert made["cur"].operations == ["DescribeReportDefinitions"]
     assert made["s3"].operations == ["GetBucketPolicy"]
-    assert module.client_regions["cur"] == "us-east-1", "the CUR API only exists in us-east-1"
-    assert module.client_regions["s3"] == "eu-west-1", "the bucket is read in its own region"
+    assert run.s3_regions == ["eu-west-1"], "the bucket is read in its own region"
     assert result["diff"]["before"] == {
         "report": {},
         "bucket_policy": {"Version": "2012-10-17", "Statement": [FOREIGN]},
@@ -140,13 +149,14 @@ def test_check_mode_plans_the_report_and_policy_and_writes_nothing(clients):
 
 def test_apply_merges_the_policy_before_saving_the_report(clients):
     made, stubbers = clients
+    _identity(stubbers)
     _describe(stubbers["cur"])
     _policy(stubbers["s3"], [FOREIGN])
     merged = {"Version": "2012-10-17", "Statement": [FOREIGN, *billing_reports_statements(BUCKET, ACCOUNT)]}
     stubbers["s3"].add_response("put_bucket_policy", {}, {"Bucket": BUCKET, "Policy": json.dumps(merged)})
     stubbers["cur"].add_response("put_report_definition", {}, {"ReportDefinition": DEFINITION})
 
-    result = converge_report(StubModule(made), options(), manage_bucket_policy=True)
+    result = Run(made)(options(), manage_bucket_policy=True)
 
     assert result["changed"]
     assert made["s3"].operations == ["GetBucketPolicy", "PutBucketPolicy"]
@@ -155,11 +165,12 @@ def test_apply_merges_the_policy_before_saving_the_report(clients):
 
 def test_a_report_and_policy_as_declared_change_nothing(clients):
     made, stubbers = clients
+    _identity(stubbers)
     _describe(stubbers["cur"], DEFINITION)
     stubbers["cur"].add_response("list_tags_for_resource", {"Tags": []}, {"ReportName": NAME})
     _policy(stubbers["s3"], [FOREIGN, *billing_reports_statements(BUCKET, ACCOUNT)])
 
-    result = converge_report(StubModule(made), options(), manage_bucket_policy=True)
+    result = Run(made)(options(), manage_bucket_policy=True)
 
     assert not result["changed"]
     assert result["diff"] == {"before": {}, "after": {}}
@@ -172,7 +183,7 @@ def test_an_unreadable_bucket_policy_stops_everything(clients):
     stubbers["s3"].add_client_error("get_bucket_policy", service_error_code="AccessDenied", http_status_code=403)
 
     with pytest.raises(BucketPolicyError):
-        converge_report(StubModule(made), options(), manage_bucket_policy=True)
+        Run(made)(options(), manage_bucket_policy=True)
 
     assert "PutBucketPolicy" not in made["s3"].operations, "a policy that could not be read must never be replaced"
     assert made["cur"].operations == ["DescribeReportDefinitions"]
@@ -180,11 +191,12 @@ def test_an_unreadable_bucket_policy_stops_everything(clients):
 
 def test_a_missing_bucket_fails_before_any_write(clients):
     made, stubbers = clients
+    _identity(stubbers)
     _describe(stubbers["cur"])
     stubbers["s3"].add_client_error("get_bucket_policy", service_error_code="NoSuchBucket", http_status_code=404)
 
-    with pytest.raises(CurError) as error:
-        converge_report(StubModule(made), options(), manage_bucket_policy=True)
+    with pytest.raises(PlanError) as error:
+        Run(made)(options(), manage_bucket_policy=True)
 
     assert f"Bucket {BUCKET} does not exist" in error.value.message
     assert made["cur"].operations == ["DescribeReportDefinitions"]
@@ -192,10 +204,11 @@ def test_a_missing_bucket_fails_before_any_write(clients):
 
 def test_a_missing_bucket_is_a_warning_in_check_mode(clients):
     made, stubbers = clients
+    _identity(stubbers)
     _describe(stubbers["cur"])
     stubbers["s3"].add_client_error("get_bucket_policy", service_error_code="NoSuchBucket", http_status_code=404)
 
-    result = converge_report(StubModule(made, check_mode=True), options(), manage_bucket_policy=True)
+    result = Run(made)(options(), check_mode=True, manage_bucket_policy=True)
 
     assert result["changed"]
     assert result["warnings"] == [f"Bucket {BUCKET} does not exist yet: its policy is planned as if it were new"]
@@ -208,8 +221,8 @@ def test_a_combination_made_invalid_by_the_current_report_is_refused_before_any_
     given = dict.fromkeys(options(), None)
     given.update(name=NAME, additional_artifacts=["ATHENA"])
 
-    with pytest.raises(CurError) as error:
-        converge_report(StubModule(made), given)
+    with pytest.raises(PlanError) as error:
+        Run(made)(given)
 
     assert "set format: Parquet" in error.value.message
     assert "set report_versioning: OVERWRITE_REPORT" in error.value.message
@@ -222,9 +235,49 @@ def test_absent_deletes_an_existing_report_only(clients):
     stubbers["cur"].add_response("list_tags_for_resource", {"Tags": []}, {"ReportName": NAME})
     stubbers["cur"].add_response("delete_report_definition", {}, {"ReportName": NAME})
 
-    result = converge_report(StubModule(made), {"name": NAME}, state="absent")
+    result = Run(made)({"name": NAME}, state="absent")
 
     assert result["changed"]
     assert result["diff"]["before"]["report"]["name"] == NAME
     assert made["cur"].operations[-1] == "DeleteReportDefinition"
     assert made["s3"].operations == [], "deleting a report leaves the bucket and its policy alone"
+
+
+def test_another_account_is_refused_after_the_reads_and_before_any_write(clients):
+    made, stubbers = clients
+    _identity(stubbers, account="999999999999")
+    _describe(stubbers["cur"])
+    _policy(stubbers["s3"], [FOREIGN])
+
+    with pytest.raises(AccountMismatchError) as error:
+        Run(made)(options(), manage_bucket_policy=True, expected_account_id=ACCOUNT)
+
+    assert "999999999999" in error.value.message and ACCOUNT in error.value.message
+    assert made["cur"].operations == ["DescribeReportDefinitions"]
+    assert made["s3"].operations == ["GetBucketPolicy"]
+
+
+def test_the_expected_account_costs_no_extra_call(clients):
+    made, stubbers = clients
+    _identity(stubbers)
+    _describe(stubbers["cur"])
+    _policy(stubbers["s3"], [FOREIGN])
+
+    result = Run(made)(options(), check_mode=True, manage_bucket_policy=True, expected_account_id=ACCOUNT)
+
+    assert result["changed"]
+    assert made["sts"].operations == ["GetCallerIdentity"], "one identity call serves the guard, policy and ARN"
+
+
+def test_a_throttled_page_of_report_definitions_is_read_again(clients, monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    made, stubbers = clients
+    stubbers["cur"].add_client_error(
+        "describe_report_definitions", service_error_code="ThrottlingException", http_status_code=400
+    )
+    _describe(stubbers["cur"])
+
+    result = Run(made)({**options(), "s3_region": "eu-west-1"}, check_mode=True, state="absent")
+
+    assert not result["changed"]
+    assert made["cur"].operations == ["DescribeReportDefinitions", "DescribeReportDefinitions"]

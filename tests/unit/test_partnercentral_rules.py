@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import partition_for_region
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import partition_for_region
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import policy_arn
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import desired_role
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import trust_policy
@@ -264,6 +264,8 @@ def test_desired_role_leaves_options_not_given_as_none():
         "state": "present",
         "trust_policy": trust_policy(),
         "managed_policies": None,
+        # Partner Central roles declare no inline policy: any found is drift.
+        "inline_policies": {},
         "description": None,
         "path": None,
         "max_session_duration": None,

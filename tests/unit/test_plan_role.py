@@ -98,6 +98,7 @@ def test_created_role_gets_iam_defaults_for_options_not_given():
         "max_session_duration": 3600,
         "trust_policy": trust_policy(),
         "managed_policies": [],
+        "inline_policies": {},
         "tags": {},
     }
 
@@ -264,3 +265,68 @@ def test_absent_role_that_does_not_exist_plans_nothing():
 
     assert plan["calls"] == []
     assert plan["before"] == plan["after"] == {}
+
+
+# --- inline policies -----------------------------------------------------------
+
+BILLING = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": ["ce:Get*", "cur:Describe*"], "Resource": "*"}],
+}
+FOREIGN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+def test_a_new_role_gets_its_inline_policies_after_it_is_created():
+    plan = plan_role(None, desired(managed_policies=[FULL_ACCESS], inline_policies={"billing": BILLING}))
+
+    assert operations(plan) == ["create_role", "attach_role_policy", "put_role_policy"]
+    (put,) = calls_named(plan, "put_role_policy")
+    assert (put["RoleName"], put["PolicyName"]) == (NAME, "billing")
+    assert json.loads(put["PolicyDocument"]) == BILLING
+    assert plan["after"]["inline_policies"] == {"billing": BILLING}
+
+
+def test_an_inline_policy_equal_as_iam_compares_it_is_left_alone():
+    # Same statement, action list in another order and a single value instead of a list.
+    reordered = {
+        "Version": "2012-10-17",
+        "Statement": {"Effect": "Allow", "Action": ["cur:Describe*", "ce:Get*"], "Resource": ["*"]},
+    }
+    plan = plan_role(current(inline_policies={"billing": reordered}), desired(inline_policies={"billing": BILLING}))
+
+    assert plan["calls"] == []
+
+
+def test_a_missing_or_changed_inline_policy_is_put_and_shown_before_and_after():
+    changed = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ce:*", "Resource": "*"}]}
+    wanted = {"billing": BILLING, "second": FOREIGN}
+
+    plan = plan_role(current(inline_policies={"billing": changed}), desired(inline_policies=wanted))
+
+    assert [kwargs["PolicyName"] for kwargs in calls_named(plan, "put_role_policy")] == ["billing", "second"]
+    assert plan["before"]["inline_policies"] == {"billing": changed}
+    assert plan["after"]["inline_policies"] == wanted
+
+
+def test_an_undeclared_inline_policy_is_drift_reported_and_kept():
+    plan = plan_role(current(inline_policies={"added-by-hand": FOREIGN}), desired())
+
+    assert plan["calls"] == []
+    assert plan["extra_inline_policies"] == ["added-by-hand"]
+    assert plan["after"]["inline_policies"] == {"added-by-hand": FOREIGN}
+    (warning,) = plan["warnings"]
+    assert NAME in warning and "added-by-hand" in warning and "purge_inline_policies" in warning
+
+
+def test_purge_inline_policies_deletes_only_the_undeclared_ones():
+    existing = {"added-by-hand": FOREIGN, "billing": BILLING}
+
+    plan = plan_role(
+        current(inline_policies=existing), desired(inline_policies={"billing": BILLING}), purge_inline_policies=True
+    )
+
+    assert plan["calls"] == [("delete_role_policy", {"RoleName": NAME, "PolicyName": "added-by-hand"})]
+    assert plan["extra_inline_policies"] == []
+    assert plan["before"]["inline_policies"] == existing
+    assert plan["after"]["inline_policies"] == {"billing": BILLING}
+    assert plan["warnings"] == []

@@ -1,0 +1,98 @@
+"""The playbooks on an AWS that throttles, answers 5xx, loses replies and gets interrupted (issue 8).
+
+The sandbox's fault injection (tests/sandbox/faults.py) stands in front of every AWS API. Each playbook must reach
+the same end state as a fault-free run, with nothing made twice; a run killed part-way must converge on the next
+run; and a call that keeps failing must end the run with a message naming the call and the resource, never a
+traceback.
+"""
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+from integration_support import BIN
+from integration_support import PERSONAS_PLAYBOOK
+from integration_support import ansible_env
+from integration_support import assert_persona_roles
+from integration_support import write_calls
+
+# What production AWS does to a busy run: a fifth of the calls throttled, one in twenty a 5xx.
+BUSY_AWS = {"throttle": 0.2, "server_error": 0.05}
+
+
+@pytest.fixture
+def faults(sandbox):
+    yield sandbox.inject_faults
+    sandbox.inject_faults()
+
+
+def injected(sandbox) -> dict:
+    return sandbox.faults()["injected"]
+
+
+@pytest.mark.parametrize("seed", [3, 17])
+def test_personas_converge_under_throttling_and_server_errors(sandbox, new_org, faults, seed):
+    org = new_org(members=0)
+    faults(seed=seed, **BUSY_AWS)
+
+    run = org.playbook()
+
+    assert run.ok, run.log
+    assert injected(sandbox).get("throttle"), "no fault was injected: the test proves nothing"
+    faults()
+    assert_persona_roles(org.iam(org.partnercentral))
+    assert org.playbook().changed == 0
+
+
+def test_personas_converge_when_aws_acts_but_its_replies_are_lost(sandbox, new_org, faults):
+    org = new_org(members=0)
+    faults(seed=5, lose_reply=0.5, services=["iam"])
+
+    run = org.playbook()
+
+    assert run.ok, run.log
+    assert injected(sandbox).get("lose_reply"), "no reply was lost: the test proves nothing"
+    faults()
+    assert_persona_roles(org.iam(org.partnercentral))
+    assert org.playbook().changed == 0
+
+
+def test_a_run_killed_part_way_converges_on_the_next_run(sandbox, new_org):
+    org = new_org(members=0)
+    sandbox.reset_calls()
+    command = [os.path.join(BIN, "ansible-playbook"), PERSONAS_PLAYBOOK, "-i", org.inventory]
+    process = subprocess.Popen(  # noqa: S603 - our own ansible-playbook
+        command,
+        env=ansible_env(sandbox.env()),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    # Kill the run (and its module processes) once it has made a few writes, mid-way through the roles.
+    deadline = time.monotonic() + 120
+    while len(write_calls(sandbox.calls())) < 5 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert len(write_calls(sandbox.calls())) >= 5, "the run ended before it could be killed part-way"
+
+    run = org.playbook()
+
+    assert run.ok, run.log
+    assert_persona_roles(org.iam(org.partnercentral))
+    assert org.playbook().changed == 0
+
+
+def test_a_call_that_keeps_failing_ends_the_run_naming_the_call_and_the_role(sandbox, new_org, faults):
+    org = new_org(members=0)
+    faults(server_error=1.0, operations=["AttachRolePolicy"])
+
+    run = org.playbook()
+
+    assert not run.ok, run.log
+    message = " ".join(run.failure_messages())
+    assert "attach" in message.lower() and "PartnerCentralRoleFor" in message, run.log
+    assert "InternalFailure" in message, run.log
+    assert "Traceback" not in run.output, run.log

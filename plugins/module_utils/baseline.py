@@ -1,37 +1,44 @@
 # Copyright: Contributors to the diatonic.partnercentral collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Readiness checks: the check record the preflight modules share, and the security baseline (phase 2).
+"""The security baseline of checklist phase 2, as records (records.py) of one account.
 
-Every check of the collection's preflight modules is reported the same way,
-so that roles and reports can put them side by side::
+Each check reads first (``read_*``: AWS calls only, entry points take boto3
+clients) and judges after (``evaluate_*``: pure functions returning one
+record), so that the judging is tested without AWS. A record is ``verified``
+or ``failed``; a failed check blocks (the account is not ready) when it is in
+``blocking``, and is a non-blocking ``failed`` otherwise. A check whose read
+fails after the retries is ``unknown``, with the reason (throttled, access
+denied, not available) and what to do: never a silent pass, never a verdict.
 
-    {"name": "root_mfa", "status": "fail", "message": "...", "remedy": "..."}
-
-``status`` is ``pass``, ``fail`` (blocks: the account is not ready) or
-``warn`` (a problem that does not block, or something that could not be
-verified). ``remedy`` says in one line what to do; it is None on a pass.
-
-The baseline checks read first (``read_*``, AWS calls only) and judge after
-(``evaluate_*``, pure functions), so the judging is tested without AWS. A
-check whose reads fail (access denied, endpoint not reachable) is not passed
-silently: it fails when it blocks, and warns otherwise.
+Record ids: ``baseline.root_mfa``, ``baseline.console_users_mfa``,
+``baseline.cloudtrail``, ``baseline.config_recorder``,
+``baseline.password_policy``; all of phase 2.
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports a missing botocore.
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.iam import list_iam_mfa_devices
+from ansible_collections.amazon.aws.plugins.module_utils.iam import list_iam_users
 
-PASS = "pass"
-FAIL = "fail"
-WARN = "warn"
+from ansible_collections.diatonic.partnercentral.plugins.module_utils import records
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.checks import read_errors
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.checks import unchecked
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.checks import unchecked_reason
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.retrying import retrying
 
+PHASE = "2"
 CHECKS = ("root_mfa", "console_users_mfa", "cloudtrail", "config_recorder", "password_policy")
 DEFAULT_BLOCKING = ("root_mfa", "cloudtrail")
+TITLES = {
+    "root_mfa": "Root user MFA",
+    "console_users_mfa": "MFA for every IAM user with console access",
+    "cloudtrail": "A multi-region CloudTrail trail is logging",
+    "config_recorder": "AWS Config is recording",
+    "password_policy": "IAM password policy",
+}
 
 # Password policy requirements (module option names) and the GetAccountPasswordPolicy fields they read.
 PASSWORD_POLICY_FIELDS = {
@@ -54,54 +61,40 @@ DEFAULT_PASSWORD_POLICY = {
     "max_password_age": None,
 }
 
-# --- the check record --------------------------------------------------------
+# --- records -----------------------------------------------------------------
 
 
-def make_check(name, status, message, remedy=None):
-    return {"name": name, "status": status, "message": message, "remedy": None if status == PASS else remedy}
+def record_id(check):
+    return f"baseline.{check}"
 
 
-def graded(name, ok, message, remedy, blocking):
-    """A pass, or a problem that fails when it blocks and warns otherwise."""
-    return make_check(name, PASS if ok else (FAIL if blocking else WARN), message, remedy)
+def _judged(check, account, ok, evidence, remedy, blocking):
+    return records.judged(record_id(check), PHASE, TITLES[check], account, ok, evidence, remedy, blocking)
 
 
-def unverified(name, what, error, permission, blocking):
-    """A check that could not be made: never a silent pass."""
-    return make_check(
-        name,
-        FAIL if blocking else WARN,
-        f"could not check {what}: {describe_error(error)}",
-        f"allow {permission} for these credentials, or check it by hand",
-    )
+# One error handler per service; IAM's is amazon.aws's.
+class CloudTrailError(AnsibleAWSError):
+    pass
 
 
-def describe_error(error):
-    if isinstance(error, botocore.exceptions.ClientError):
-        details = error.response.get("Error", {})
-        return f"{details.get('Code', 'error')}: {details.get('Message', '')}".rstrip(": ")
-    return str(error) or type(error).__name__
+class CloudTrailErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = CloudTrailError
 
 
-def is_ready(checks):
-    return not any(check["status"] == FAIL for check in checks)
+class ConfigError(AnsibleAWSError):
+    pass
 
 
-def summary_line(checks):
-    """``"3 pass, 1 warn, 1 fail"``, in that order, leaving out zeros."""
-    counts = [(sum(c["status"] == status for c in checks), status) for status in (PASS, WARN, FAIL)]
-    return ", ".join(f"{n} {status}" for n, status in counts if n) or "no checks"
+class ConfigErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = ConfigError
 
 
-# --- reads -------------------------------------------------------------------
+# --- reads (each retried with back-off; errors raised through the service's handler) ---------------------
 
 
-def _read_errors():
-    return (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
-
-
+@IAMErrorHandler.common_error_handler("read the account summary (iam:GetAccountSummary)")
 def read_root_mfa(iam):
-    summary = iam.get_account_summary(aws_retry=True)["SummaryMap"]
+    summary = retrying(iam).get_account_summary(aws_retry=True)["SummaryMap"]
     return {
         "mfa_enabled": bool(summary.get("AccountMFAEnabled")),
         # Reported by IAM once root credentials can be removed centrally; None where it is not.
@@ -112,6 +105,7 @@ def read_root_mfa(iam):
     }
 
 
+@IAMErrorHandler.common_error_handler("read the IAM users and their MFA devices")
 def read_console_users(iam):
     """IAM users with a console password, each with whether it has an MFA device.
 
@@ -119,7 +113,8 @@ def read_console_users(iam):
     report, which can be hours old; one GetLoginProfile per user, and one
     ListMFADevices per console user, is always current.
     """
-    users = iam.get_paginator("list_users").paginate().build_full_result()["Users"]
+    iam = retrying(iam)
+    users = list_iam_users(iam)  # amazon.aws's reads: every page, retried with back-off
     console_users = {}
     for user in users:
         name = user["UserName"]
@@ -127,13 +122,14 @@ def read_console_users(iam):
             iam.get_login_profile(aws_retry=True, UserName=name)
         except is_boto3_error_code("NoSuchEntity"):
             continue
-        devices = iam.list_mfa_devices(aws_retry=True, UserName=name)["MFADevices"]
-        console_users[name] = bool(devices)
+        console_users[name] = bool(list_iam_mfa_devices(iam, user=name))
     return {"users": len(users), "console_users": console_users}
 
 
+@CloudTrailErrorHandler.common_error_handler("describe the trails (cloudtrail:DescribeTrails)")
 def read_trails(cloudtrail):
     """Every trail that applies to this region, with the logging state of the multi-region ones."""
+    cloudtrail = retrying(cloudtrail)
     trails = []
     for trail in cloudtrail.describe_trails(aws_retry=True, includeShadowTrails=True)["trailList"]:
         view = {
@@ -150,22 +146,26 @@ def read_trails(cloudtrail):
                 # A trail made in another region (a shadow trail) answers to its ARN only.
                 status = cloudtrail.get_trail_status(aws_retry=True, Name=view["arn"] or view["name"])
                 view["logging"] = bool(status.get("IsLogging"))
-            except _read_errors() as e:
-                view["status_error"] = describe_error(e)
+            except read_errors() as e:
+                view["status_error"] = unchecked_reason(e, "cloudtrail:GetTrailStatus")
         trails.append(view)
     return trails
 
 
+@ConfigErrorHandler.common_error_handler(
+    "read the configuration recorders (config:DescribeConfigurationRecorderStatus)"
+)
 def read_config_recorders(config):
-    statuses = config.describe_configuration_recorder_status(aws_retry=True)["ConfigurationRecordersStatus"]
+    statuses = retrying(config).describe_configuration_recorder_status(aws_retry=True)["ConfigurationRecordersStatus"]
     return [
         {"name": s["name"], "recording": bool(s.get("recording")), "last_status": s.get("lastStatus")} for s in statuses
     ]
 
 
+@IAMErrorHandler.common_error_handler("read the password policy (iam:GetAccountPasswordPolicy)")
 def read_password_policy(iam):
     try:
-        return iam.get_account_password_policy(aws_retry=True)["PasswordPolicy"]
+        return retrying(iam).get_account_password_policy(aws_retry=True)["PasswordPolicy"]
     except is_boto3_error_code("NoSuchEntity"):
         return None
 
@@ -173,14 +173,24 @@ def read_password_policy(iam):
 # --- judging (pure) ----------------------------------------------------------
 
 
-def evaluate_root_mfa(root, blocking):
+def evaluate_root_mfa(root, blocking, account=None):
     if root["mfa_enabled"]:
-        return make_check("root_mfa", PASS, "the root user has MFA")
+        return _judged(
+            "root_mfa", account, True, "the root user has MFA (GetAccountSummary AccountMFAEnabled=1)", None, blocking
+        )
     if root["password_present"] is False and not root["access_keys_present"]:
         # A member account whose root credentials were removed with IAM's centralized root access: no one can sign in.
-        return make_check("root_mfa", PASS, "the root user has no password and no access keys (root access removed)")
-    return graded(
+        return _judged(
+            "root_mfa",
+            account,
+            True,
+            "the root user has no password and no access keys (root access removed)",
+            None,
+            blocking,
+        )
+    return _judged(
         "root_mfa",
+        account,
         False,
         "the root user has no MFA device (GetAccountSummary AccountMFAEnabled=0)",
         "sign in as the root user, open Security credentials and assign an MFA device (only a person can do this)",
@@ -188,57 +198,66 @@ def evaluate_root_mfa(root, blocking):
     )
 
 
-def evaluate_console_users(found, blocking):
+def evaluate_console_users(found, blocking, account=None):
     console_users = found["console_users"]
     without = sorted(name for name, has_mfa in console_users.items() if not has_mfa)
     if not console_users:
-        message = "no IAM user has console access"
+        evidence = f"no IAM user has console access ({found['users']} IAM users)"
     elif not without:
-        message = f"all {len(console_users)} IAM users with console access have MFA"
+        evidence = f"all {len(console_users)} IAM users with console access have MFA"
     else:
-        message = (
+        evidence = (
             f"{len(without)} of {len(console_users)} IAM users with console access have no MFA: {', '.join(without)}"
         )
-    return graded(
+    return _judged(
         "console_users_mfa",
+        account,
         not without,
-        message,
+        evidence,
         "assign each an MFA device (IAM > Users > Security credentials) or delete their console password",
         blocking,
     )
 
 
-def evaluate_trails(trails, blocking, region=None):
+def evaluate_trails(trails, blocking, region=None, account=None):
     multi_region = [t for t in trails if t["multi_region"]]
     logging = [t for t in multi_region if t["logging"]]
     if logging:
         names = ", ".join(t["name"] for t in logging)
-        return make_check("cloudtrail", PASS, f"multi-region trail logging: {names}")
+        return _judged("cloudtrail", account, True, f"multi-region trail logging: {names}", None, blocking)
 
-    unknown = [t for t in multi_region if t["logging"] is None]
-    organization = [t for t in unknown if t["organization_trail"]]
+    unread = [t for t in multi_region if t["logging"] is None]
+    organization = [t for t in unread if t["organization_trail"]]
     if organization:
-        # The organization's trail, run from the management account: its state may not be readable here.
+        # The organization's trail, run from the management account: its state may not be readable here, and an
+        # organization trail is most likely logging. Not a verdict, and it does not block.
         trail = organization[0]
-        return make_check(
-            "cloudtrail",
-            WARN,
-            f"organization trail {trail['name']} applies to this account but its status could not be read "
+        return records.unknown(
+            record_id("cloudtrail"),
+            PHASE,
+            TITLES["cloudtrail"],
+            account,
+            f"organization trail {trail['name']} applies to this account but its status could not be read here "
             f"({trail['status_error']})",
             f"confirm it is logging from the management account: aws cloudtrail get-trail-status --name {trail['arn']}",
+            blocking=False,
         )
-    if unknown:
-        trail = unknown[0]
-        return make_check(
-            "cloudtrail",
-            FAIL if blocking else WARN,
-            f"could not read whether multi-region trail {trail['name']} is logging ({trail['status_error']})",
+    if unread:
+        trail = unread[0]
+        return records.unknown(
+            record_id("cloudtrail"),
+            PHASE,
+            TITLES["cloudtrail"],
+            account,
+            f"whether multi-region trail {trail['name']} is logging ({trail['status_error']})",
             "allow cloudtrail:GetTrailStatus for these credentials, or check it by hand",
+            blocking,
         )
     if multi_region:
         trail = multi_region[0]
-        return graded(
+        return _judged(
             "cloudtrail",
+            account,
             False,
             f"multi-region trail {trail['name']} is not logging",
             f"aws cloudtrail start-logging --name {trail['arn'] or trail['name']}",
@@ -246,8 +265,9 @@ def evaluate_trails(trails, blocking, region=None):
         )
     single = [t["name"] for t in trails]
     where = f" in {region}" if region else ""
-    return graded(
+    return _judged(
         "cloudtrail",
+        account,
         False,
         f"no multi-region trail{where} (single-region trails: {', '.join(single)})"
         if single
@@ -257,22 +277,31 @@ def evaluate_trails(trails, blocking, region=None):
     )
 
 
-def evaluate_config_recorders(recorders, blocking, region=None):
+def evaluate_config_recorders(recorders, blocking, region=None, account=None):
     where = f" in {region}" if region else ""
     recording = [r["name"] for r in recorders if r["recording"]]
     if recording:
-        return make_check("config_recorder", PASS, f"AWS Config recorder recording{where}: {', '.join(recording)}")
+        return _judged(
+            "config_recorder",
+            account,
+            True,
+            f"AWS Config recorder recording{where}: {', '.join(recording)}",
+            None,
+            blocking,
+        )
     if recorders:
         name = recorders[0]["name"]
-        return graded(
+        return _judged(
             "config_recorder",
+            account,
             False,
             f"AWS Config recorder {name} exists{where} but is not recording",
             f"aws configservice start-configuration-recorder --configuration-recorder-name {name}",
             blocking,
         )
-    return graded(
+    return _judged(
         "config_recorder",
+        account,
         False,
         f"no AWS Config recorder{where}",
         "set up AWS Config in this region (a delivery channel and a recorder), then start recording",
@@ -311,18 +340,20 @@ def _password_policy_command(requirements):
     return "aws iam update-account-password-policy " + " ".join(flags)
 
 
-def evaluate_password_policy(policy, blocking, requirements):
+def evaluate_password_policy(policy, blocking, requirements, account=None):
     if policy is None:
-        return graded(
+        return _judged(
             "password_policy",
+            account,
             False,
             "no IAM password policy (IAM's default allows 8-character passwords)",
             _password_policy_command(requirements),
             blocking,
         )
     shortfalls = password_policy_shortfalls(policy, requirements)
-    return graded(
+    return _judged(
         "password_policy",
+        account,
         not shortfalls,
         "the IAM password policy meets the requirements"
         if not shortfalls
@@ -334,63 +365,56 @@ def evaluate_password_policy(policy, blocking, requirements):
 
 # --- running the baseline ----------------------------------------------------
 
-# Per check: what it needs (for the "could not check" message) and the permission to ask for.
-_NEEDS = {
-    "root_mfa": ("root MFA", "iam:GetAccountSummary"),
-    "console_users_mfa": ("IAM users", "iam:ListUsers, iam:GetLoginProfile and iam:ListMFADevices"),
-    "cloudtrail": ("CloudTrail trails", "cloudtrail:DescribeTrails and cloudtrail:GetTrailStatus"),
-    "config_recorder": ("AWS Config recorders", "config:DescribeConfigurationRecorderStatus"),
-    "password_policy": ("the password policy", "iam:GetAccountPasswordPolicy"),
+# Per check: the client it reads with, its read, its judge, and the calls it makes (for "could not check").
+_STEPS = {
+    "root_mfa": ("iam", read_root_mfa, evaluate_root_mfa, "iam:GetAccountSummary"),
+    "console_users_mfa": (
+        "iam",
+        read_console_users,
+        evaluate_console_users,
+        "iam:ListUsers, iam:GetLoginProfile and iam:ListMFADevices",
+    ),
+    "cloudtrail": ("cloudtrail", read_trails, evaluate_trails, "cloudtrail:DescribeTrails"),
+    "config_recorder": (
+        "config",
+        read_config_recorders,
+        evaluate_config_recorders,
+        "config:DescribeConfigurationRecorderStatus",
+    ),
+    "password_policy": ("iam", read_password_policy, evaluate_password_policy, "iam:GetAccountPasswordPolicy"),
 }
+_REGIONAL = ("cloudtrail", "config_recorder")
 
 
-def run_baseline(module, checks, blocking, password_requirements):
-    """Run the named checks in the module's account and region.
+def run_baseline(clients, checks, blocking, password_requirements, account=None, region=None):
+    """Run the named checks in one account and region.
 
-    Returns ``(results, facts)``: the check records in the order of
-    ``CHECKS``, and what was read, by check name (None when it could not be
-    read), plus ``account_id``.
+    ``clients`` maps ``iam``, ``cloudtrail`` and ``config`` to boto3 clients
+    (only those the checks need); ``account`` is the account they act in, for
+    the records. Returns ``(records, facts)``: one record per check, in the
+    order of ``CHECKS``, and what was read, by check name (None when it could
+    not be read).
     """
-    retry = AWSRetry.jittered_backoff()
-    clients = {}
-
-    def client(service):
-        if service not in clients:
-            clients[service] = module.client(service, retry_decorator=retry)
-        return clients[service]
-
-    # Per check: the client it reads with, its read, its judge, and what else the judge needs.
-    steps = {
-        "root_mfa": ("iam", read_root_mfa, evaluate_root_mfa, {}),
-        "console_users_mfa": ("iam", read_console_users, evaluate_console_users, {}),
-        "cloudtrail": ("cloudtrail", read_trails, evaluate_trails, {"region": module.region}),
-        "config_recorder": ("config", read_config_recorders, evaluate_config_recorders, {"region": module.region}),
-        "password_policy": (
-            "iam",
-            read_password_policy,
-            evaluate_password_policy,
-            {"requirements": password_requirements},
-        ),
-    }
-
     results = []
-    facts = {"account_id": None}
-    try:
-        facts["account_id"] = client("sts").get_caller_identity(aws_retry=True)["Account"]
-    except _read_errors():
-        pass  # Only reported; the checks say what they could not read.
+    facts = {}
     for name in CHECKS:
         if name not in checks:
             continue
-        service, read, evaluate, extra = steps[name]
+        service, read, evaluate, calls = _STEPS[name]
         is_blocking = name in blocking
         try:
-            found = read(client(service))
-        except _read_errors() as e:
-            what, permission = _NEEDS[name]
-            results.append(unverified(name, what, e, permission, is_blocking))
+            found = read(clients[service])
+        except read_errors() as e:
             facts[name] = None
+            results.append(
+                unchecked(
+                    record_id(name), PHASE, TITLES[name], account, e, calls, "check it by hand", blocking=is_blocking
+                )
+            )
             continue
         facts[name] = found
-        results.append(evaluate(found, is_blocking, **extra))
+        extra = {"requirements": password_requirements} if name == "password_policy" else {}
+        if name in _REGIONAL:
+            extra["region"] = region
+        results.append(evaluate(found, is_blocking, account=account, **extra))
     return results, facts

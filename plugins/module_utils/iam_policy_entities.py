@@ -8,55 +8,37 @@ that answers this: iam_user returns a user's attached policies, but not in
 check mode, and never through groups.
 """
 
-import re
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.iam import AnsibleIAMError
+from ansible_collections.amazon.aws.plugins.module_utils.iam import IAMErrorHandler
 
-_POLICY_ARN = re.compile(r"arn:aws[a-z-]*:iam::(aws|\d{12}):policy/([\w+=,.@-]+/)*[\w+=,.@-]+")
-_POLICY_NAME = re.compile(r"([\w+=,.@-]+/)*[\w+=,.@-]+")
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_policies import policy_reference_problem
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.retrying import paginate
 
-
-class PolicyEntitiesError(AnsibleAWSError):
-    """Reading a policy's attachments failed."""
-
-
-class PolicyEntitiesErrorHandler(AWSErrorHandler):
-    _CUSTOM_EXCEPTION = PolicyEntitiesError
+# Kept for callers of 0.1: IAM's one error class now (amazon.aws's).
+PolicyEntitiesError = AnsibleIAMError
 
 
 def validate_policy(policy):
-    """A problem with the policy option, or None. No AWS call."""
-    if policy.startswith("arn:"):
-        if not _POLICY_ARN.fullmatch(policy):
-            return f"policy {policy!r} is not a managed policy ARN such as arn:aws:iam::aws:policy/AdministratorAccess"
-    elif not _POLICY_NAME.fullmatch(policy):
-        return f"policy {policy!r} is not a managed policy name such as AdministratorAccess, or an ARN"
-    return None
+    """A problem with the policy option, or None. No AWS call; IAM's naming rules (iam_policies.py)."""
+    problem = policy_reference_problem(policy)
+    return f"policy {problem}" if problem else None
 
 
-def policy_arn(policy, partition="aws"):
-    """An ARN for a managed policy given by ARN, or by name for an AWS managed policy."""
-    return policy if policy.startswith("arn:") else f"arn:{partition}:iam::aws:policy/{policy}"
-
-
-@PolicyEntitiesErrorHandler.common_error_handler("list the entities the policy is attached to")
+@IAMErrorHandler.common_error_handler("list the entities the policy is attached to")
 def _attachments(client, arn):
     try:
-        pages = client.get_paginator("list_entities_for_policy").paginate(PolicyArn=arn).build_full_result()
+        return paginate(client, "list_entities_for_policy", PolicyArn=arn)
     except is_boto3_error_code("NoSuchEntity") as e:
-        raise PolicyEntitiesError(
+        raise AnsibleIAMError(
             message=f"Managed policy {arn} does not exist: check its name, or give a customer managed policy's ARN",
             exception=e,
         ) from e
-    return pages
 
 
-@PolicyEntitiesErrorHandler.common_error_handler("list the members of a group")
+@IAMErrorHandler.common_error_handler("list the members of a group")
 def _group_members(client, group):
-    pages = client.get_paginator("get_group").paginate(GroupName=group).build_full_result()
-    return sorted(user["UserName"] for user in pages.get("Users", []))
+    return sorted(user["UserName"] for user in paginate(client, "get_group", "Users", GroupName=group))
 
 
 def read_policy_entities(client, arn):

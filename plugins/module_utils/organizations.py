@@ -1,72 +1,117 @@
 # Copyright: Contributors to the diatonic.partnercentral collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Who the credentials are, where their account sits in AWS Organizations, and its account plan.
+"""Who the credentials are, where their account sits in AWS Organizations, and its account plan (phases 0 and 1).
 
-Reads (``read_*``) make the AWS calls; ``evaluate_*`` judge what was read and
-return check records (see baseline.make_check), so that the rules are tested
-without AWS. Everything here only reads.
+Reads (``read_*``) make the AWS calls, take boto3 clients and are retried with
+back-off; ``evaluate_*`` judge what was read and return records (records.py),
+so that the rules are tested without AWS. Everything here only reads.
+
+Record ids:
+
+- ``preflight.account_id`` (phase 1): the credentials belong to the expected account.
+- ``preflight.membership`` (phase 0): the account's place in AWS Organizations (a member, not the management account).
+- ``preflight.management_account`` (phase 1): its organization is managed by the expected management account.
+- ``preflight.plan`` (phase 0): the account is on the Paid plan.
+- ``preflight.accounts`` (phase 1): the organization's accounts, listed from the management account.
+- ``preflight.organization_member`` (phase 1): one per required member account, in that account: it is an ACTIVE
+  member of the organization, not its management account.
 """
 
 import re
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports a missing botocore.
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import FAIL
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import PASS
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import WARN
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import describe_error
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import make_check
+from ansible_collections.diatonic.partnercentral.plugins.module_utils import records
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_id_problem
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import read_caller_identity
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.checks import read_errors
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.checks import unchecked
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.checks import unchecked_reason
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.retrying import paginate
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.retrying import retrying
 
 MEMBERSHIPS = ("member", "management", "standalone", "any")
 ACCOUNT_ID = re.compile(r"\d{12}")
 # The Free Tier API has one endpoint, in us-east-1.
 FREETIER_REGION = "us-east-1"
 
+TITLES = {
+    "account_id": "The credentials belong to the account",
+    "membership": "The account's place in AWS Organizations",
+    "management_account": "The account's organization is the inventory's",
+    "plan": "The account is on the Paid plan",
+    "accounts": "The organization's accounts",
+    "organization_member": "An ACTIVE member of the organization, not its management account",
+}
+PHASES = {
+    "account_id": "1",
+    "membership": "0",
+    "management_account": "1",
+    "plan": "0",
+    "accounts": "1",
+    "organization_member": "1",
+}
+
+
+def record_id(item):
+    return f"preflight.{item}"
+
+
+def _judged(item, account, ok, evidence, remedy, blocking=True):
+    return records.judged(record_id(item), PHASES[item], TITLES[item], account, ok, evidence, remedy, blocking)
+
+
+def _unknown(item, account, reason, remedy, blocking=True):
+    return records.unknown(record_id(item), PHASES[item], TITLES[item], account, reason, remedy, blocking)
+
+
+class OrganizationsError(AnsibleAWSError):
+    pass
+
+
+class OrganizationsErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = OrganizationsError
+
+
+class FreeTierError(AnsibleAWSError):
+    pass
+
+
+class FreeTierErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = FreeTierError
+
 
 def validate_options(params):
     """Every problem with the options, before any AWS call."""
     problems = []
-    expected = params.get("expected_account_id")
-    if expected is not None and not ACCOUNT_ID.fullmatch(expected):
-        problems.append(f"expected_account_id {expected!r} must be a 12-digit AWS account ID, in quotes in YAML")
-    management = params.get("expected_management_account_id")
-    if management is not None and not ACCOUNT_ID.fullmatch(management):
-        problems.append(f"expected_management_account_id {management!r} must be a 12-digit AWS account ID")
+    for option in ("expected_account_id", "expected_management_account_id"):
+        problem = account_id_problem(params.get(option), option)
+        if problem:
+            problems.append(problem)
     for account_id in params.get("required_members") or []:
-        if not ACCOUNT_ID.fullmatch(account_id):
-            problems.append(f"required_members: {account_id!r} must be a 12-digit AWS account ID")
+        problem = account_id_problem(account_id, "required_members:")
+        if problem:
+            problems.append(problem)
     return problems
 
 
 # --- reads -------------------------------------------------------------------
 
 
-def _read_errors():
-    return (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
-
-
 def read_caller(sts):
-    try:
-        identity = sts.get_caller_identity(aws_retry=True)
-    except _read_errors() as e:
-        raise AnsibleAWSError(
-            message="Failed to find out whose credentials these are (sts:GetCallerIdentity)", exception=e
-        ) from e
-    return {"account_id": identity["Account"], "arn": identity["Arn"], "user_id": identity["UserId"]}
+    """Whose credentials these are. Raises AccountError (accounts.py) when STS does not tell."""
+    identity = read_caller_identity(sts)
+    return {"account_id": identity["account_id"], "arn": identity["arn"], "user_id": identity["user_id"]}
 
 
+@OrganizationsErrorHandler.common_error_handler("describe the organization (organizations:DescribeOrganization)")
 def read_organization(organizations):
     """The organization the account is in, or None when it is in none."""
     try:
-        org = organizations.describe_organization(aws_retry=True)["Organization"]
+        org = retrying(organizations).describe_organization(aws_retry=True)["Organization"]
     except is_boto3_error_code("AWSOrganizationsNotInUseException"):
         return None
     return {
@@ -82,14 +127,14 @@ def read_organization(organizations):
 def read_plan(freetier):
     """The account plan: type PAID or FREE, or ``unknown`` with the reason when the API does not tell."""
     try:
-        state = freetier.get_account_plan_state(aws_retry=True)
-    except _read_errors() as e:
+        state = _plan_state(freetier)
+    except read_errors() as e:
         return {
             "type": "unknown",
             "status": None,
             "remaining_credits": None,
             "expiration_date": None,
-            "error": describe_error(e),
+            "error": unchecked_reason(e, "freetier:GetAccountPlanState"),
         }
     return {
         "type": state["accountPlanType"],
@@ -98,6 +143,11 @@ def read_plan(freetier):
         "expiration_date": _iso(state.get("accountPlanExpirationDate")),
         "error": None,
     }
+
+
+@FreeTierErrorHandler.common_error_handler("read the account plan (freetier:GetAccountPlanState)")
+def _plan_state(freetier):
+    return retrying(freetier).get_account_plan_state(aws_retry=True)
 
 
 def _iso(timestamp):
@@ -118,17 +168,19 @@ def _account_view(account):
     }
 
 
+@OrganizationsErrorHandler.common_error_handler("list the organization's accounts (organizations:ListAccounts)")
 def read_accounts(organizations):
-    pages = organizations.get_paginator("list_accounts").paginate().build_full_result()
-    return [_account_view(account) for account in pages["Accounts"]]
+    return [_account_view(account) for account in paginate(organizations, "list_accounts", "Accounts")]
 
 
+@OrganizationsErrorHandler.common_error_handler("describe an account (organizations:DescribeAccount)")
 def read_account(organizations, account_id):
     """One account of the organization, or None when the organization has no such account."""
     try:
-        return _account_view(organizations.describe_account(aws_retry=True, AccountId=account_id)["Account"])
+        account = retrying(organizations).describe_account(aws_retry=True, AccountId=account_id)["Account"]
     except is_boto3_error_code("AccountNotFoundException"):
         return None
+    return _account_view(account)
 
 
 def membership_of(account_id, organization):
@@ -143,10 +195,11 @@ def membership_of(account_id, organization):
 def evaluate_account_id(expected, caller):
     actual = caller["account_id"]
     if expected == actual:
-        return make_check("account_id", PASS, f"the credentials belong to {expected} ({caller['arn']})")
-    return make_check(
+        return _judged("account_id", expected, True, f"the credentials belong to {expected} ({caller['arn']})", None)
+    return _judged(
         "account_id",
-        FAIL,
+        expected,
+        False,
         f"the credentials belong to account {actual} ({caller['arn']}), not to {expected}; "
         "no other check was made, as it would describe the wrong account",
         f"use credentials for {expected}: check the profile or role to assume (aws_profile, aws_assume_role_arn) "
@@ -170,12 +223,17 @@ _MEMBERSHIP_REMEDY = {
 
 
 def evaluate_membership(required, membership, account_id, organization, error=None):
+    """``error``: the exception that kept the organization from being read (membership ``unknown``)."""
     if membership == "unknown":
-        return make_check(
-            "membership",
-            FAIL if required != "any" else WARN,
-            f"could not tell whether {account_id} is in an organization: {error}",
-            "allow organizations:DescribeOrganization for these credentials",
+        return unchecked(
+            record_id("membership"),
+            PHASES["membership"],
+            TITLES["membership"],
+            account_id,
+            error,
+            "organizations:DescribeOrganization",
+            "check the account's organization in the AWS Organizations console",
+            blocking=required != "any",
         )
     if organization is None:
         where = f"{account_id} is a standalone account (in no AWS organization)"
@@ -187,98 +245,122 @@ def evaluate_membership(required, membership, account_id, organization, error=No
             f"(management account {organization['management_account_id']})"
         )
     if required in ("any", membership):
-        return make_check("membership", PASS, where)
+        return _judged("membership", account_id, True, where, None, blocking=required != "any")
     remedy = _MEMBERSHIP_REMEDY[(required, membership)].format(
         management=(organization or {}).get("management_account_id")
     )
     wanted = "the management account" if required == "management" else f"a {required} account"
-    return make_check("membership", FAIL, f"{where}, but it must be {wanted}", remedy)
+    return _judged("membership", account_id, False, f"{where}, but it must be {wanted}", remedy)
 
 
-def evaluate_management_account(expected, organization):
+def evaluate_management_account(expected, organization, account_id):
     if organization is None:
-        return make_check(
+        return _judged(
             "management_account",
-            FAIL,
+            account_id,
+            False,
             f"the account is in no organization, so not in the one managed by {expected}",
             "invite this account into the organization, or fix expected_management_account_id",
         )
     actual = organization["management_account_id"]
-    if actual == expected:
-        return make_check("management_account", PASS, f"organization {organization['id']} is managed by {expected}")
-    return make_check(
+    return _judged(
         "management_account",
-        FAIL,
-        f"the account's organization {organization['id']} is managed by {actual}, not by {expected}",
+        account_id,
+        actual == expected,
+        f"organization {organization['id']} is managed by {expected}"
+        if actual == expected
+        else f"the account's organization {organization['id']} is managed by {actual}, not by {expected}",
         "check that this is the right account, and that the inventory's management account is its organization's",
     )
 
 
 def evaluate_plan(require_paid, plan, account_id):
+    """An unknown plan is ``unknown`` (blocking when the Paid plan is required), never taken for Paid."""
     kind = plan["type"]
     if kind == "unknown":
-        return make_check(
+        return _unknown(
             "plan",
-            WARN,
-            f"the account plan of {account_id} could not be read ({plan['error']})",
-            "check it in the Billing console (Account plan), or allow freetier:GetAccountPlanState",
+            account_id,
+            f"the account plan of {account_id}: {plan['error']}",
+            "check it in the Billing console (Account plan); allow freetier:GetAccountPlanState to have it checked",
+            blocking=require_paid,
         )
     if kind == "FREE" and require_paid:
-        return make_check(
+        return _judged(
             "plan",
-            FAIL,
+            account_id,
+            False,
             f"{account_id} is on the Free plan; Partner Central can only be linked to an account on the Paid plan",
             "upgrade the account to the Paid plan (Billing console > Account plan, or "
             "aws freetier upgrade-account-plan --account-plan-type PAID)",
         )
-    return make_check("plan", PASS, f"{account_id} is on the {kind.capitalize()} plan")
+    return _judged(
+        "plan", account_id, True, f"{account_id} is on the {kind.capitalize()} plan", None, blocking=require_paid
+    )
 
 
-def evaluate_accounts(accounts, organization):
+def evaluate_accounts(accounts, organization, account_id):
     states = {}
     for account in accounts:
         states[account["state"]] = states.get(account["state"], 0) + 1
     counts = ", ".join(f"{n} {state}" for state, n in sorted(states.items()))
-    return make_check("accounts", PASS, f"organization {organization['id']} has {len(accounts)} accounts ({counts})")
+    return _judged(
+        "accounts",
+        account_id,
+        True,
+        f"organization {organization['id']} has {len(accounts)} accounts ({counts})",
+        None,
+        blocking=False,
+    )
+
+
+_MEMBER_REMEDY = (
+    "choose an ACTIVE member account of this organization (aws organizations list-accounts), "
+    "or invite the account into it"
+)
+
+
+def evaluate_member(account_id, account, organization):
+    """One required member: ``account`` is its view, None when the organization has no such account."""
+    if organization is None:
+        return _judged(
+            "organization_member",
+            account_id,
+            False,
+            f"there is no organization to hold {account_id}",
+            "run this from the organization's management account",
+        )
+    if account_id == organization["management_account_id"]:
+        evidence = f"{account_id} is the organization's management account, not a member"
+        ok = False
+    elif account is None:
+        evidence = f"{account_id} is not in organization {organization['id']}"
+        ok = False
+    elif account["state"] != "ACTIVE":
+        evidence = f"{account_id} ({account['name']}) is {account['state']} in the organization, not ACTIVE"
+        ok = False
+    else:
+        evidence = f"{account_id} ({account['name']}) is an ACTIVE member of {organization['id']}"
+        ok = True
+    return _judged("organization_member", account_id, ok, evidence, _MEMBER_REMEDY)
 
 
 def evaluate_required_members(required, accounts, organization):
-    """``accounts``: account ID -> account view (None when not in the organization)."""
-    if organization is None:
-        return make_check(
-            "required_members",
-            FAIL,
-            f"there is no organization to hold {', '.join(required)}",
-            "run this from the organization's management account",
-        )
-    problems = []
-    for account_id in required:
-        account = accounts.get(account_id)
-        if account_id == organization["management_account_id"]:
-            problems.append(f"{account_id} is the organization's management account, not a member")
-        elif account is None:
-            problems.append(f"{account_id} is not in organization {organization['id']}")
-        elif account["state"] != "ACTIVE":
-            problems.append(f"{account_id} ({account['name']}) is {account['state']} in the organization, not ACTIVE")
-    if not problems:
-        names = ", ".join(f"{a} ({accounts[a]['name']})" for a in required)
-        return make_check("required_members", PASS, f"ACTIVE members of {organization['id']}: {names}")
-    return make_check(
-        "required_members",
-        FAIL,
-        "; ".join(problems),
-        "choose an ACTIVE member account of this organization (aws organizations list-accounts), "
-        "or invite the account into it",
-    )
+    """One record per required member; ``accounts``: account ID -> account view (None when not in it)."""
+    return [evaluate_member(account_id, accounts.get(account_id), organization) for account_id in required]
 
 
 # --- running the check -------------------------------------------------------
 
 
-def check_account(module, params):
-    """Everything org_member_check reports, as a dict; ``checks`` holds the check records."""
-    retry = AWSRetry.jittered_backoff()
-    caller = read_caller(module.client("sts", retry_decorator=retry))
+def check_account(sts, organizations, freetier, params):
+    """Everything org_member_check reports, as a dict; ``records`` holds the records.
+
+    ``sts``, ``organizations`` and ``freetier`` are boto3 clients (the Free Tier
+    one in us-east-1). Raises AccountError when STS cannot tell whose
+    credentials these are: nothing else means anything without it.
+    """
+    caller = read_caller(sts)
     account_id = caller["account_id"]
     result = {
         "account_id": account_id,
@@ -288,36 +370,36 @@ def check_account(module, params):
         "organization": None,
         "plan": None,
         "accounts": None,
-        "checks": [],
+        "records": [],
     }
-    checks = result["checks"]
+    found = result["records"]
 
     expected = params.get("expected_account_id")
     if expected is not None:
-        checks.append(evaluate_account_id(expected, caller))
+        found.append(evaluate_account_id(expected, caller))
         if expected != account_id:
             return result
 
-    organizations = module.client("organizations", retry_decorator=retry)
     error = None
     try:
         result["organization"] = read_organization(organizations)
         result["membership"] = membership_of(account_id, result["organization"])
-    except _read_errors() as e:
-        error = describe_error(e)
-    checks.append(
+    except read_errors() as e:
+        error = e
+    found.append(
         evaluate_membership(params["membership"], result["membership"], account_id, result["organization"], error)
     )
     if params.get("expected_management_account_id") and error is None:
-        checks.append(evaluate_management_account(params["expected_management_account_id"], result["organization"]))
+        found.append(
+            evaluate_management_account(params["expected_management_account_id"], result["organization"], account_id)
+        )
 
-    freetier = module.client("freetier", retry_decorator=retry, region=FREETIER_REGION)
     result["plan"] = read_plan(freetier)
-    checks.append(evaluate_plan(params["require_paid_plan"], result["plan"], account_id))
+    found.append(evaluate_plan(params["require_paid_plan"], result["plan"], account_id))
 
     required = params.get("required_members") or []
     if params.get("list_accounts") or required:
-        checks.extend(_check_accounts(organizations, params, result, error))
+        found.extend(_check_accounts(organizations, params, result, error))
     return result
 
 
@@ -325,41 +407,61 @@ def _check_accounts(organizations, params, result, error):
     """Phase 1.2: the organization's accounts, and the members that must be ACTIVE in it."""
     required = params.get("required_members") or []
     organization = result["organization"]
+    account_id = result["account_id"]
+    member_calls = "organizations:ListAccounts and organizations:DescribeAccount"
+    member_by_hand = "run this from the management account (or a delegated administrator), or check it by hand"
     if error is not None:
-        return (
-            [
-                make_check(
-                    "required_members",
-                    FAIL,
-                    f"could not check the organization's members: {error}",
-                    "allow organizations:DescribeOrganization for these credentials",
-                )
-            ]
-            if required
-            else []
-        )
+        return [
+            unchecked(
+                record_id("organization_member"),
+                PHASES["organization_member"],
+                TITLES["organization_member"],
+                member,
+                error,
+                "organizations:DescribeOrganization",
+                member_by_hand,
+            )
+            for member in required
+        ]
     if organization is None:
         result["accounts"] = []
-        return [evaluate_required_members(required, {}, None)] if required else []
+        return evaluate_required_members(required, {}, None)
     try:
         if params.get("list_accounts"):
             result["accounts"] = read_accounts(organizations)
             found = {account["id"]: account for account in result["accounts"]}
         else:
-            found = {account_id: read_account(organizations, account_id) for account_id in required}
-    except _read_errors() as e:
-        return [
-            make_check(
-                "required_members" if required else "accounts",
-                FAIL if required else WARN,
-                f"could not read the organization's accounts: {describe_error(e)}",
-                "run this from the management account (or a delegated administrator) with "
-                "organizations:ListAccounts and organizations:DescribeAccount",
+            found = {member: read_account(organizations, member) for member in required}
+    except read_errors() as e:
+        unread = [
+            unchecked(
+                record_id("organization_member"),
+                PHASES["organization_member"],
+                TITLES["organization_member"],
+                member,
+                e,
+                member_calls,
+                member_by_hand,
             )
+            for member in required
         ]
-    checks = []
+        if params.get("list_accounts"):
+            unread.insert(
+                0,
+                unchecked(
+                    record_id("accounts"),
+                    PHASES["accounts"],
+                    TITLES["accounts"],
+                    account_id,
+                    e,
+                    "organizations:ListAccounts",
+                    member_by_hand,
+                    blocking=False,
+                ),
+            )
+        return unread
+    checked = []
     if result["accounts"] is not None:
-        checks.append(evaluate_accounts(result["accounts"], organization))
-    if required:
-        checks.append(evaluate_required_members(required, found, organization))
-    return checks
+        checked.append(evaluate_accounts(result["accounts"], organization, account_id))
+    checked.extend(evaluate_required_members(required, found, organization))
+    return checked

@@ -10,8 +10,11 @@ rules are checked here, before any AWS call; iam_roles does the IAM work.
 """
 
 from ansible_collections.diatonic.partnercentral.plugins.module_utils import iam_roles
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.retrying import paginate
 
 ROLE_PREFIX = "PartnerCentralRoleFor"
+# AWS makes this role itself when the account is linked to Partner Central (cloud admins map only to it).
+LINKING_ROLE_PREFIX = ROLE_PREFIX + "CloudAdmin"
 SERVICE_PRINCIPAL = "partnercentral-account-management.amazonaws.com"
 
 
@@ -76,3 +79,26 @@ def converge_roles(client, roles, partition, check_mode=False, account=None, exp
         expected_account_id=expected_account_id,
         **purge,
     )
+
+
+@iam_roles.RoleErrorHandler.common_error_handler("list the account's roles")
+def _role_names(client):
+    return [role["RoleName"] for role in paginate(client, "list_roles", "Roles")]
+
+
+def undeclared_roles(client, declared):
+    """Partner Central roles of the account that ``declared`` (role names) does not hold, and the warnings.
+
+    Returns ``(names, warnings)``. Nothing is removed: a role someone made by hand, or one that another
+    configuration manages, is drift to report. The cloud admin role AWS makes when the account is linked is
+    listed too, but is expected and not warned about.
+    """
+    names = sorted(name for name in _role_names(client) if name.startswith(ROLE_PREFIX) and name not in set(declared))
+    unexpected = [name for name in names if not name.startswith(LINKING_ROLE_PREFIX)]
+    warnings = []
+    if unexpected:
+        warnings.append(
+            f"Partner Central roles this configuration does not declare, left in place: {', '.join(unexpected)}. "
+            "Declare them (personas_overrides) or delete them by hand if nobody uses them."
+        )
+    return names, warnings

@@ -1,7 +1,7 @@
 # Copyright: Contributors to the diatonic.partnercentral collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""One record model for everything the collection verifies or asks a person to do (DESIGN.md contract 9).
+"""One record model for everything the collection verifies or asks a person to do (schema: schemas/report-1.json).
 
 A record is one item of a checklist in one account::
 

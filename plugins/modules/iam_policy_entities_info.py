@@ -83,12 +83,12 @@ all_users:
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_policy_entities import policy_arn
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import partition_for_region
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_policies import policy_arn
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_policy_entities import read_policy_entities
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_policy_entities import validate_policy
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import partition_for_region
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.retrying import backoff
 
 
 def main():
@@ -98,7 +98,7 @@ def main():
         module.fail_json(msg=problem)
 
     partition = partition_for_region(module.region)
-    client = module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
+    client = module.client("iam", retry_decorator=backoff())
     try:
         entities = read_policy_entities(client, policy_arn(module.params["policy"], partition))
     except AnsibleAWSError as e:

@@ -20,8 +20,11 @@ description:
     ACTIVE members (checklist phase 1.2).
   - When O(expected_account_id) does not match the credentials, nothing else is checked, as it would describe the
     wrong account.
-  - Where the Free Tier API cannot be reached or does not answer, the plan is V(unknown) and the module warns; an
-    unknown plan never counts as Paid and never fails the module.
+  - Reports every item as a record (the collection's record model, schema C(schemas/report-1.json)) - V(verified),
+    V(failed), or V(unknown) when it could not be checked after the retries, with whether AWS throttled the call,
+    denied access or the API was not available. An unknown item is never taken for a pass or a fail.
+  - Where the Free Tier API cannot be reached or does not answer, the plan is V(unknown), never taken for Paid.
+    With O(require_paid_plan) the account is then not ready (RV(verdict) V(unknown)); otherwise the module warns.
   - Only reads, so it runs the same in check mode and never reports a change.
 author:
   - Diatonic platform engineering (@diatonic)
@@ -64,14 +67,16 @@ options:
     default: false
   report_only:
     description:
-      - Report failing checks in RV(checks) and RV(ready) instead of failing, so that a playbook can gather
-        every account's result before it decides.
+      - Report failed and unknown items in RV(records) and RV(ready) instead of failing, so that a playbook can
+        gather every account's result before it decides.
     type: bool
     default: false
 notes:
   - Supports check mode; it makes the same read calls in both modes.
   - Needs C(sts:GetCallerIdentity), C(organizations:DescribeOrganization), C(freetier:GetAccountPlanState), and
     for O(required_members) or O(list_accounts), C(organizations:DescribeAccount) or C(organizations:ListAccounts).
+  - Needs botocore 1.39.4 or newer, the first to know C(freetier:GetAccountPlanState); with an older botocore the
+    module fails before any AWS call, naming the version it needs.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -107,7 +112,7 @@ EXAMPLES = r"""
 
 - name: Show what is wrong
   ansible.builtin.debug:
-    msg: "{{ placement.checks | rejectattr('status', 'eq', 'pass') | map(attribute='message') }}"
+    msg: "{{ placement.records | rejectattr('status', 'eq', 'verified') | map(attribute='evidence') }}"
 """
 
 RETURN = r"""
@@ -202,33 +207,60 @@ accounts:
     joined:
       description: When the account joined (ISO 8601).
       type: str
-checks:
+records:
   description:
-    - One record per check made, in order. RV(checks[].status) is V(pass), V(fail) (the account is not ready) or
-      V(warn) (could not be verified, or does not block).
+    - One record per item checked, in order; the shape of C(schemas/report-1.json)'s records.
+    - Ids are C(preflight.account_id), C(preflight.membership), C(preflight.management_account), C(preflight.plan),
+      C(preflight.accounts), and C(preflight.organization_member) once per O(required_members) account (its
+      RV(records[].account) is that member).
   returned: always
   type: list
   elements: dict
   contains:
-    name:
-      description: V(account_id), V(membership), V(management_account), V(plan), V(required_members) or V(accounts).
+    id:
+      description: What was checked.
+      type: str
+      sample: preflight.membership
+    phase:
+      description: The checklist phase, V(0) or V(1).
+      type: str
+    title:
+      description: What the item is, for a person.
+      type: str
+    account:
+      description: The account the item applies to.
       type: str
     status:
-      description: V(pass), V(fail) or V(warn).
+      description: V(verified), V(failed) or V(unknown).
       type: str
-    message:
-      description: What was found, in one line.
+    blocking:
+      description: Whether the item stands between the account and ready.
+      type: bool
+    evidence:
+      description: What was seen, or why it could not be checked.
       type: str
     remedy:
-      description: What to do about it, in one line; null on a pass.
+      description: What to do about it, in one line; null when verified.
+      type: str
+    who:
+      description: Always null here.
       type: str
   sample:
-    - name: membership
-      status: fail
-      message: 313476888312 is the management account of organization o-a1b2c3d4e5, but it must be a member account
+    - id: preflight.membership
+      phase: "0"
+      title: The account's place in AWS Organizations
+      account: "313476888312"
+      status: failed
+      blocking: true
+      evidence: 313476888312 is the management account of organization o-a1b2c3d4e5, but it must be a member account
       remedy: link Partner Central to a dedicated member account (create one with AWS Organizations), ...
+      who: null
+verdict:
+  description: V(ready), V(not_ready) (a blocking item failed) or V(unknown) (a blocking item could not be checked).
+  returned: always
+  type: str
 ready:
-  description: Whether no check failed.
+  description: Whether RV(verdict) is V(ready).
   returned: always
   type: bool
 """
@@ -236,12 +268,25 @@ ready:
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import FAIL
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import WARN
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import is_ready
+from ansible_collections.diatonic.partnercentral.plugins.module_utils import records
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.organizations import FREETIER_REGION
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.organizations import MEMBERSHIPS
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.organizations import check_account
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.organizations import validate_options
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.retrying import backoff
+
+# The first botocore whose Free Tier service model has GetAccountPlanState (requirements.txt's floor is older).
+FREETIER_PLAN_BOTOCORE = "1.39.4"
+
+
+def problem_text(found):
+    """The blocking items that failed, then those that could not be checked, each with what to do."""
+    failed = [r for r in found if r["blocking"] and r["status"] == records.FAILED]
+    unknown = [r for r in found if r["blocking"] and r["status"] == records.UNKNOWN]
+    return " ".join(
+        [f"[{r['id']}] {r['evidence']}. Fix: {r['remedy']}." for r in failed]
+        + [f"[{r['id']}] {r['evidence']}. Next: {r['remedy']}." for r in unknown]
+    )
 
 
 def main():
@@ -259,27 +304,29 @@ def main():
     problems = validate_options(module.params)
     if problems:
         module.fail_json(msg="Invalid options, nothing was checked: " + "; ".join(problems), problems=problems)
+    module.require_botocore_at_least(FREETIER_PLAN_BOTOCORE, reason="to read the account plan (GetAccountPlanState)")
 
     try:
-        result = check_account(module, module.params)
+        result = check_account(
+            module.client("sts", retry_decorator=backoff()),
+            module.client("organizations", retry_decorator=backoff()),
+            module.client("freetier", retry_decorator=backoff(), region=FREETIER_REGION),
+            module.params,
+        )
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
 
-    for check in result["checks"]:
-        if check["status"] == WARN:
-            module.warn(f"{check['name']}: {check['message']}. {check['remedy']}")
+    found = result["records"]
+    for record in found:
+        if not record["blocking"] and record["status"] in (records.FAILED, records.UNKNOWN):
+            module.warn(f"{record['id']}: {record['evidence']}. {record['remedy']}")
 
-    ready = is_ready(result["checks"])
-    failures = [c for c in result["checks"] if c["status"] == FAIL]
-    if failures and not module.params["report_only"]:
-        module.fail_json(
-            msg=f"Account {result['account_id']} does not meet the requirements: "
-            + " ".join(f"[{c['name']}] {c['message']}. Fix: {c['remedy']}." for c in failures),
-            changed=False,
-            ready=ready,
-            **result,
-        )
-    module.exit_json(changed=False, ready=ready, **result)
+    verdict = records.verdict(found)
+    result.update(changed=False, ready=verdict == records.READY, verdict=verdict)
+    if verdict != records.READY and not module.params["report_only"]:
+        what = "does not meet the requirements" if verdict == records.NOT_READY else "could not be fully checked"
+        module.fail_json(msg=f"Account {result['account_id']} {what}: {problem_text(found)}", **result)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

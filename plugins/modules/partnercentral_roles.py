@@ -18,7 +18,8 @@ description:
   - An inline policy found on a listed role is drift, reported in RV(extra_inline_policies) and in a warning,
     and deleted only with O(purge_inline_policies=true).
   - With O(expected_account_id), the module refuses to write to any other account.
-  - Roles not listed in O(roles) are never touched.
+  - Roles not listed in O(roles) are never touched; those named C(PartnerCentralRoleFor*) are reported
+    (O(report_undeclared)).
 author:
   - Diatonic platform engineering (@diatonic)
 options:
@@ -82,6 +83,14 @@ options:
       - Remove tags that are on a listed role but not in its O(roles[].tags).
     type: bool
     default: false
+  report_undeclared:
+    description:
+      - List the account's roles (one C(iam:ListRoles) read per 100 roles) and report, in RV(undeclared_roles)
+        and a warning, the C(PartnerCentralRoleFor*) roles that O(roles) does not hold. They are never removed.
+      - The cloud admin role AWS creates when the account is linked (C(PartnerCentralRoleForCloudAdmin*)) is
+        listed but not warned about.
+    type: bool
+    default: true
 notes:
   - Supports check mode and diff mode. The diff is keyed by role name and lists only the roles that change.
 extends_documentation_fragment:
@@ -180,6 +189,14 @@ extra_inline_policies:
   returned: always
   type: dict
   sample: {PartnerCentralRoleForReadOnly: [added-by-hand]}
+undeclared_roles:
+  description:
+    - Roles of the account named C(PartnerCentralRoleFor*) that O(roles) does not hold, left in place.
+    - Empty when O(report_undeclared=false).
+  returned: always
+  type: list
+  elements: str
+  sample: [PartnerCentralRoleForCloudAdmin-ab12cd, PartnerCentralRoleForOldTeam]
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
@@ -192,6 +209,7 @@ from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles 
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import account_id_from
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.iam_roles import iam_client
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import converge_roles
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import undeclared_roles
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.partnercentral import validate_roles
 
 
@@ -202,6 +220,7 @@ def main():
         purge_policies=dict(type="bool", default=False),
         purge_inline_policies=dict(type="bool", default=False),
         purge_tags=dict(type="bool", default=False),
+        report_undeclared=dict(type="bool", default=True),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     roles = module.params["roles"]
@@ -226,8 +245,13 @@ def main():
             purge_inline_policies=module.params["purge_inline_policies"],
             purge_tags=module.params["purge_tags"],
         )
+        undeclared, undeclared_warnings = [], []
+        if module.params["report_undeclared"]:
+            client = iam_client(module)
+            undeclared, undeclared_warnings = undeclared_roles(client, [role["name"] for role in roles])
     except AnsibleAWSError as e:
         module.fail_json_aws_error(e)
+    warnings += undeclared_warnings
 
     for warning in warnings:
         module.warn(warning)
@@ -237,6 +261,7 @@ def main():
         roles=results,
         extra_policies={r["name"]: r["extra_policies"] for r in results if r["extra_policies"]},
         extra_inline_policies={r["name"]: r["extra_inline_policies"] for r in results if r["extra_inline_policies"]},
+        undeclared_roles=undeclared,
         diff=diff,
     )
 

@@ -13,10 +13,19 @@ description:
     which are missing. Fails when any is missing, or cannot be attached to a role, unless O(report_only) is set.
   - One C(iam:GetPolicy) per policy, instead of paging through every AWS managed policy as
     C(aws iam list-policies --scope AWS) does.
+  - Reports the result as one record, C(preflight.managed_policies) (the collection's record model, schema
+    C(schemas/report-1.json)) - V(verified), V(failed), or V(unknown) when a look-up could not be made after the
+    retries (throttled, access denied), which is never taken for a pass or a fail.
   - Only reads, so it runs the same in check mode and never reports a change.
 author:
   - Diatonic platform engineering (@diatonic)
 options:
+  expected_account_id:
+    description:
+      - The 12-digit account ID the credentials must belong to; the module fails before any look-up when they
+        belong to another account. Customer managed policies given by name are looked up in the credentials'
+        account.
+    type: str
   policies:
     description:
       - Managed policies to look up, by AWS managed policy name (such as V(AWSPartnerCentralFullAccess)) or by full
@@ -37,12 +46,12 @@ options:
     default: []
   report_only:
     description:
-      - Report missing policies in RV(missing) and RV(checks) instead of failing.
+      - Report missing policies in RV(missing) and RV(records) instead of failing.
     type: bool
     default: false
 notes:
   - Supports check mode; it makes the same read calls in both modes.
-  - Needs C(iam:GetPolicy).
+  - Needs C(iam:GetPolicy), and C(sts:GetCallerIdentity) for the record's account.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -107,28 +116,42 @@ missing:
     arn:
       description: The ARN that was looked up.
       type: str
-checks:
+records:
   description:
-    - One record, named V(managed_policies), with RV(checks[].status) V(pass) or V(fail), in the shape every
-      preflight module of the collection uses.
+    - One record, C(preflight.managed_policies) (phase V(3)), in the shape of C(schemas/report-1.json)'s records.
   returned: always
   type: list
   elements: dict
   contains:
-    name:
-      description: V(managed_policies).
+    id:
+      description: V(preflight.managed_policies).
+      type: str
+    phase:
+      description: V(3).
+      type: str
+    title:
+      description: What the item is, for a person.
+      type: str
+    account:
+      description: The account the policies were looked up in.
       type: str
     status:
-      description: V(pass) or V(fail).
+      description: V(verified), V(failed) or V(unknown).
       type: str
-    message:
-      description: What was found, in one line.
+    blocking:
+      description: Always true.
+      type: bool
+    evidence:
+      description: The policies found, or those missing or not attachable, or why they could not be looked up.
       type: str
     remedy:
-      description: What to do about it, in one line; null on a pass.
+      description: What to do about it, in one line; null when verified.
+      type: str
+    who:
+      description: Always null here.
       type: str
 ready:
-  description: Whether every policy exists and can be attached.
+  description: Whether every policy was seen to exist and can be attached.
   returned: always
   type: bool
 """
@@ -136,14 +159,18 @@ ready:
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import is_ready
+from ansible_collections.diatonic.partnercentral.plugins.module_utils import records
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_for_module
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_id_problem
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.managed_policies import CHECKLIST_POLICIES
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.managed_policies import check_policies
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.managed_policies import validate_policy_references
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.retrying import backoff
 
 
 def main():
     argument_spec = dict(
+        expected_account_id=dict(type="str"),
         policies=dict(type="list", elements="str"),
         additional_policies=dict(type="list", elements="str", default=[]),
         report_only=dict(type="bool", default=False),
@@ -155,18 +182,28 @@ def main():
     problems = validate_policy_references(policies)
     if not policies:
         problems.append("no policy to look up: give policies or additional_policies")
+    problem = account_id_problem(module.params["expected_account_id"])
+    if problem:
+        problems.append(problem)
     if problems:
         module.fail_json(msg="Invalid policies, nothing was looked up: " + "; ".join(problems), problems=problems)
 
+    account = account_for_module(module)
     try:
-        available, missing, checks = check_policies(module, policies)
+        account.require(module.params["expected_account_id"])
+        account_id = account.account_id
     except AnsibleAWSError as e:
-        module.fail_json_aws_error(e)
+        if module.params["expected_account_id"] is not None:
+            module.fail_json_aws_error(e)
+        account_id = None  # only for the record
 
-    ready = is_ready(checks)
-    result = dict(changed=False, available=available, missing=missing, checks=checks, ready=ready)
+    iam = module.client("iam", retry_decorator=backoff())
+    available, missing, record = check_policies(iam, policies, account.partition, account_id)
+
+    ready = record["status"] == records.VERIFIED
+    result = dict(changed=False, available=available, missing=missing, records=[record], ready=ready)
     if not ready and not module.params["report_only"]:
-        module.fail_json(msg=f"{checks[0]['message']}. Fix: {checks[0]['remedy']}.", **result)
+        module.fail_json(msg=f"{record['evidence']}. Fix: {record['remedy']}.", **result)
     module.exit_json(**result)
 
 

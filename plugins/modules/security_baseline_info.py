@@ -9,20 +9,28 @@ module: security_baseline_info
 short_description: Check an AWS account's security baseline before Partner Central work (checklist phase 2)
 version_added: 0.1.0
 description:
-  - Checks one account, read-only, and reports each check as V(pass), V(fail) or V(warn) with a one-line remedy.
-  - V(root_mfa) - the root user has MFA (C(iam:GetAccountSummary)); an account whose root credentials were removed
-    centrally (no password, no access keys) passes too.
-  - V(console_users_mfa) - every IAM user with a console password has an MFA device.
-  - V(cloudtrail) - a multi-region CloudTrail trail (the account's own, or an organization trail) is logging.
-  - V(config_recorder) - an AWS Config recorder is recording in the region.
-  - V(password_policy) - the IAM password policy meets O(password_policy).
-  - A failing check is V(fail) when it is listed in O(blocking) and V(warn) otherwise. A check that cannot be made
-    (access denied, endpoint not reachable) is never passed; it fails when it blocks and warns otherwise.
-  - Reports findings without failing; RV(ready) says whether a blocking check failed. The
-    C(diatonic.partnercentral.baseline) role turns that into a gate.
+  - Checks one account, read-only, and reports each check as a record (the collection's record model, schema
+    C(schemas/report-1.json)) with status V(verified), V(failed) or V(unknown), its evidence and a one-line remedy.
+  - V(root_mfa) (record C(baseline.root_mfa)) - the root user has MFA (C(iam:GetAccountSummary)); an account whose
+    root credentials were removed centrally (no password, no access keys) is verified too.
+  - V(console_users_mfa) (C(baseline.console_users_mfa)) - every IAM user with a console password has an MFA device.
+  - V(cloudtrail) (C(baseline.cloudtrail)) - a multi-region CloudTrail trail (the account's own, or an organization
+    trail) is logging.
+  - V(config_recorder) (C(baseline.config_recorder)) - an AWS Config recorder is recording in the region.
+  - V(password_policy) (C(baseline.password_policy)) - the IAM password policy meets O(password_policy).
+  - A failed check blocks (the account is not ready) when it is listed in O(blocking); otherwise it is a failed
+    record with C(blocking=false). A check that cannot be made after the retries is V(unknown), never passed and
+    never failed; its evidence says whether AWS throttled the call, denied access, or the API was not available.
+  - Reports findings without failing; RV(ready) says whether the account is ready (no blocking record failed or
+    unknown). The C(diatonic.partnercentral.baseline) role turns that into a gate.
 author:
   - Diatonic platform engineering (@diatonic)
 options:
+  expected_account_id:
+    description:
+      - The 12-digit account ID the credentials must belong to. When they belong to another account, the module
+        fails before any check, as the checks would describe the wrong account.
+    type: str
   checks:
     description: The checks to run.
     type: list
@@ -31,8 +39,8 @@ options:
     default: [root_mfa, console_users_mfa, cloudtrail, config_recorder, password_policy]
   blocking:
     description:
-      - The checks whose failure makes the account not ready (V(fail)); the others only warn. Checks that are not
-        in O(checks) are not run, whatever this says.
+      - The checks whose failure (or whose check could not be made) makes the account not ready; the others are
+        reported with C(blocking=false). Checks that are not in O(checks) are not run, whatever this says.
     type: list
     elements: str
     choices: [root_mfa, console_users_mfa, cloudtrail, config_recorder, password_policy]
@@ -72,7 +80,8 @@ options:
 notes:
   - The V(cloudtrail) and V(config_recorder) checks look at the module's region; trails of other regions count
     when they are multi-region.
-  - Needs C(iam:GetAccountSummary), C(iam:ListUsers), C(iam:GetLoginProfile), C(iam:ListMFADevices),
+  - Needs C(sts:GetCallerIdentity) (the account of the records), C(iam:GetAccountSummary), C(iam:ListUsers),
+    C(iam:GetLoginProfile), C(iam:ListMFADevices),
     C(iam:GetAccountPasswordPolicy), C(cloudtrail:DescribeTrails), C(cloudtrail:GetTrailStatus) and
     C(config:DescribeConfigurationRecorderStatus) for the checks it runs.
 extends_documentation_fragment:
@@ -89,7 +98,9 @@ EXAMPLES = r"""
 - name: Stop here when the account is not ready
   ansible.builtin.assert:
     that: baseline.ready
-    fail_msg: "{{ baseline.checks | selectattr('status', 'eq', 'fail') | map(attribute='remedy') }}"
+    fail_msg: >-
+      {{ baseline.records | selectattr('blocking') | rejectattr('status', 'eq', 'verified')
+         | map(attribute='remedy') }}
 
 - name: Make AWS Config and console MFA block too, with a 16-character password policy
   diatonic.partnercentral.security_baseline_info:
@@ -100,32 +111,55 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-checks:
-  description: One record per check run, in the order of O(checks)' choices.
+records:
+  description:
+    - One record per check run, in the order of O(checks)' choices; the shape of C(schemas/report-1.json)'s records.
   returned: always
   type: list
   elements: dict
   contains:
-    name:
-      description: The check.
+    id:
+      description: C(baseline.<check>).
       type: str
-      sample: cloudtrail
+      sample: baseline.cloudtrail
+    phase:
+      description: The checklist phase, V(2).
+      type: str
+    title:
+      description: What the item is, for a person.
+      type: str
+      sample: A multi-region CloudTrail trail is logging
+    account:
+      description: The account checked; null when the credentials' account could not be read.
+      type: str
+      sample: "210987654321"
     status:
-      description: V(pass), V(fail) (blocks) or V(warn).
+      description: V(verified), V(failed) or V(unknown) (could not be checked).
       type: str
-      sample: fail
-    message:
-      description: What was found, in one line.
+      sample: failed
+    blocking:
+      description: Whether the check is in O(blocking).
+      type: bool
+    evidence:
+      description: What was seen, or why it could not be checked (throttled, access denied, not available).
       type: str
       sample: multi-region trail org-trail is not logging
     remedy:
-      description: What to do about it, in one line; null on a pass.
+      description: What to do about it, in one line; null when verified.
       type: str
       sample: aws cloudtrail start-logging --name arn:aws:cloudtrail:us-east-1:210987654321:trail/org-trail
+    who:
+      description: Always null here.
+      type: str
 ready:
-  description: Whether no blocking check failed.
+  description: Whether no blocking check failed or could not be made.
   returned: always
   type: bool
+verdict:
+  description: V(ready), V(not_ready) (a blocking check failed) or V(unknown) (a blocking check could not be made).
+  returned: always
+  type: str
+  sample: not_ready
 account_id:
   description: The account that was checked (from the credentials).
   returned: always
@@ -203,17 +237,27 @@ password_policy:
   type: dict
 """
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.diatonic.partnercentral.plugins.module_utils import records
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_for_module
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_id_problem
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import CHECKS
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import DEFAULT_BLOCKING
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import DEFAULT_PASSWORD_POLICY
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import is_ready
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import run_baseline
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.retrying import backoff
+
+
+def password_policy_problems(requirements):
+    """Numbers that cannot be requirements; no AWS call."""
+    return [f"password_policy.{k} is {v}" for k, v in requirements.items() if not isinstance(v, bool) and (v or 0) < 0]
 
 
 def main():
     argument_spec = dict(
+        expected_account_id=dict(type="str"),
         checks=dict(type="list", elements="str", choices=list(CHECKS), default=list(CHECKS)),
         blocking=dict(type="list", elements="str", choices=list(CHECKS), default=list(DEFAULT_BLOCKING)),
         password_policy=dict(
@@ -234,20 +278,39 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
 
     requirements = {**DEFAULT_PASSWORD_POLICY, **(module.params["password_policy"] or {})}
-    negative = [
-        f"password_policy.{k} is {v}" for k, v in requirements.items() if not isinstance(v, bool) and (v or 0) < 0
-    ]
-    if negative:
-        module.fail_json(
-            msg="Numbers in password_policy must not be negative, nothing was checked: " + "; ".join(negative)
-        )
+    problems = password_policy_problems(requirements)
+    problem = account_id_problem(module.params["expected_account_id"])
+    if problem:
+        problems.append(problem)
+    if problems:
+        module.fail_json(msg="Invalid options, nothing was checked: " + "; ".join(problems), problems=problems)
 
-    results, facts = run_baseline(module, module.params["checks"], module.params["blocking"], requirements)
+    account = account_for_module(module)
+    try:
+        account.require(module.params["expected_account_id"])
+        account_id = account.account_id
+    except AnsibleAWSError as e:
+        if module.params["expected_account_id"] is not None:
+            module.fail_json_aws_error(e)
+        account_id = None  # only for the records: each check still says what it could read
+
+    services = {"iam", "cloudtrail", "config"}
+    clients = {service: module.client(service, retry_decorator=backoff()) for service in services}
+    results, facts = run_baseline(
+        clients,
+        module.params["checks"],
+        module.params["blocking"],
+        requirements,
+        account=account_id,
+        region=module.region,
+    )
+    verdict = records.verdict(results)
     module.exit_json(
         changed=False,
-        checks=results,
-        ready=is_ready(results),
-        account_id=facts["account_id"],
+        records=results,
+        ready=verdict == records.READY,
+        verdict=verdict,
+        account_id=account_id,
         region=module.region,
         root=facts.get("root_mfa"),
         console_users=(facts.get("console_users_mfa") or {}).get("console_users"),

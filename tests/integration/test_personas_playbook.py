@@ -165,6 +165,22 @@ def test_an_inline_policy_added_to_a_persona_role_is_reported_as_drift_and_kept(
     assert role_state(iam, read_only).inline_policies == ["added-by-hand"]
 
 
+def test_partner_central_roles_the_configuration_does_not_declare_are_reported_and_kept(sandbox, new_org):
+    org = new_org(members=0)
+    iam = org.iam(org.partnercentral)
+    create_role_by_hand(iam, "PartnerCentralRoleForOldTeam", policies=[aws_policy_arn("ReadOnlyAccess")])
+    create_role_by_hand(iam, "PartnerCentralRoleForCloudAdmin-1a2b3c")  # made by AWS when the account is linked
+
+    run = org.playbook()
+
+    assert run.ok, run.log
+    drift = [w for w in run.warnings() if "does not declare" in w]
+    assert len(drift) == 1 and "PartnerCentralRoleForOldTeam" in drift[0], run.log
+    assert "CloudAdmin" not in drift[0], "the role AWS makes at linking is expected, not drift"
+    assert role_state(iam, "PartnerCentralRoleForOldTeam").policies == {aws_policy_arn("ReadOnlyAccess")}
+    assert role_state(iam, "PartnerCentralRoleForCloudAdmin-1a2b3c") is not None
+
+
 # --- personas_overrides -------------------------------------------------------
 
 

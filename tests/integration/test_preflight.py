@@ -2,10 +2,16 @@
 
 Every scenario starts from a correct setup (a member account on the Paid plan, with the security baseline in
 place) and breaks one thing. The preflight must then fail with a message naming that cause, write the same cause
-in its JSON result, give the same verdicts in check mode, and never make a write call.
+in its JSON report (records, valid against the shipped schema), give the same verdicts in check mode, and never
+make a write call.
 """
 
+import json
+import os
+
+import jsonschema
 from integration_support import DEFAULT_ACCOUNT_ID
+from integration_support import ROOT
 from integration_support import assume_role_arn
 from integration_support import aws_client
 from integration_support import run_playbook
@@ -18,10 +24,13 @@ from preflight.support import put_baseline_in_place
 
 PC_HOST = "org-partnercentral"
 MANAGEMENT_HOST = "org-management"
+with open(os.path.join(ROOT, "schemas", "report-1.json")) as handle:
+    SCHEMA = jsonschema.Draft202012Validator(json.load(handle))
 
 
-def failed_checks(result: dict) -> dict:
-    return {check["name"]: check for check in result["checks"] if check["status"] == "fail"}
+def blocking_problems(result: dict) -> dict:
+    """The account's blocking records that failed or could not be checked, by id."""
+    return {r["id"]: r for r in result["records"] if r["blocking"] and r["status"] in ("failed", "unknown")}
 
 
 def preflight_both_modes(org):
@@ -32,20 +41,22 @@ def preflight_both_modes(org):
     check = org.preflight("--check")
     assert not write_calls(org.sandbox.calls()), check.log
     assert check.report["check_mode"] is True and run.report["check_mode"] is False
+    SCHEMA.validate(run.report)
+    SCHEMA.validate(check.report)
     assert check.verdicts() == run.verdicts(), f"check mode gave another verdict{run.log}{check.log}"
     assert check.run.returncode == run.run.returncode
     return run
 
 
-def assert_blocked_by(run, host: str, cause: str, words: str) -> dict:
-    """The run failed, the host is not ready for ``cause`` alone, and the output names it with ``words``."""
+def assert_blocked_by(run, host: str, cause: str, words: str, verdict: str = "not_ready") -> dict:
+    """The run failed, the host's account is not ready for ``cause`` alone, and the output names it with ``words``."""
     assert run.run.returncode != 0, run.log
     result = run.account(host)
-    assert result["ready"] is False
-    assert list(failed_checks(result)) == [cause], result["checks"]
-    assert result["failed"] == [cause]
-    assert words in failed_checks(result)[cause]["message"]
-    assert failed_checks(result)[cause]["remedy"]
+    assert result["ready"] is False and result["verdict"] == verdict
+    assert list(blocking_problems(result)) == [cause], result["records"]
+    assert result["first_reason"].startswith(f"[{cause}]")
+    assert words in blocking_problems(result)[cause]["evidence"]
+    assert blocking_problems(result)[cause]["remedy"]
     assert words in run.run.output, run.log
     assert "NOT READY" in run.run.stdout
     return result
@@ -59,31 +70,33 @@ def test_a_correct_setup_is_ready_in_both_modes_and_changes_nothing(sandbox, tmp
     assert run.run.returncode == 0, run.log
     assert run.run.changed == 0, run.log
     report = run.report
-    assert report["ready"] is True
-    assert set(report["accounts"]) == {MANAGEMENT_HOST, PC_HOST}
-    account = report["accounts"][PC_HOST]
-    assert account["ready"] is True and account["failed"] == [] and account["warnings"] == []
-    assert {c["name"] for c in account["checks"]} == {
-        "account_id",
-        "membership",
-        "management_account",
-        "plan",
-        "managed_policies",
-        "root_mfa",
-        "console_users_mfa",
-        "cloudtrail",
-        "config_recorder",
-        "password_policy",
+    assert report["ready"] is True and report["playbook"] == "preflight"
+    assert {a["host"]: a["verdict"] for a in report["accounts"]} == {MANAGEMENT_HOST: "ready", PC_HOST: "ready"}
+    account = run.account(PC_HOST)
+    assert account["account"] == org.partnercentral
+    evidence = {r["id"]: r["evidence"] for r in account["records"]}
+    assert {r["id"]: r["status"] for r in account["records"]} == {
+        "preflight.organization_member": "verified",  # seen from the management account
+        "preflight.account_id": "verified",
+        "preflight.membership": "verified",
+        "preflight.management_account": "verified",
+        "preflight.plan": "verified",
+        "preflight.managed_policies": "verified",
+        "baseline.root_mfa": "verified",
+        "baseline.console_users_mfa": "verified",
+        "baseline.cloudtrail": "verified",
+        "baseline.config_recorder": "verified",
+        "baseline.password_policy": "verified",
     }
-    assert account["account_id"] == org.partnercentral
-    assert account["membership"] == "member"
-    assert account["plan"]["type"] == "PAID"
-    assert account["organization"]["management_account_id"] == DEFAULT_ACCOUNT_ID
-    # The management account lists the organization, with the Partner Central account ACTIVE in it.
-    management = report["accounts"][MANAGEMENT_HOST]
-    assert management["ready"] is True
-    listed = {a["id"]: a["state"] for a in management["organization_accounts"]}
-    assert listed[org.partnercentral] == "ACTIVE" and listed[org.member] == "ACTIVE"
+    assert "is a member of organization o-" in evidence["preflight.membership"]
+    assert f"(management account {DEFAULT_ACCOUNT_ID})" in evidence["preflight.membership"]
+    assert evidence["preflight.plan"] == f"{org.partnercentral} is on the Paid plan"
+    assert f"{org.partnercentral} (" in evidence["preflight.organization_member"]
+    assert "is an ACTIVE member of o-" in evidence["preflight.organization_member"]
+    # The management account lists the organization.
+    management = run.account(MANAGEMENT_HOST)
+    (listed,) = [r for r in management["records"] if r["id"] == "preflight.accounts"]
+    assert listed["status"] == "verified" and listed["blocking"] is False and "ACTIVE" in listed["evidence"]
     assert "Partner Central preflight: READY" in run.run.stdout
 
 
@@ -92,7 +105,7 @@ def test_the_managed_policies_checked_include_every_persona_policy(sandbox, tmp_
 
     run = org.preflight()
 
-    message = {c["name"]: c for c in run.account(PC_HOST)["checks"]}["managed_policies"]["message"]
+    message = {r["id"]: r for r in run.account(PC_HOST)["records"]}["preflight.managed_policies"]["evidence"]
     # Phase 3.1's own list and the personas role's catalog (AWSMarketplaceSeller*, ReadOnlyAccess).
     for policy in (
         "PartnerCentralAccountManagementUserRoleAssociation",
@@ -111,15 +124,22 @@ def test_the_management_account_as_partnercentral_account_is_refused(sandbox, tm
 
         run = preflight_both_modes(org)
 
-        result = assert_blocked_by(run, PC_HOST, "membership", "is the management account of organization")
-        assert result["membership"] == "management"
-        # The management account's own view names the same cause.
-        organization = run.account(MANAGEMENT_HOST)
-        assert organization["failed"] == ["required_members"]
+        # Both hosts are the one account: its records say it twice, from each side.
+        assert run.run.returncode != 0, run.log
+        (account,) = [a for a in run.report["accounts"] if a["account"] == DEFAULT_ACCOUNT_ID]
+        assert account["verdict"] == "not_ready"
+        problems = {
+            r["id"]: r["evidence"]
+            for r in run.report["records"]
+            if r["account"] == DEFAULT_ACCOUNT_ID and r["status"] == "failed" and r["blocking"]
+        }
+        assert set(problems) == {"preflight.membership", "preflight.organization_member"}, problems
+        assert "is the management account of organization" in problems["preflight.membership"]
         assert (
             f"{DEFAULT_ACCOUNT_ID} is the organization's management account, not a member"
-            in (failed_checks(organization)["required_members"]["message"])
+            in problems["preflight.organization_member"]
         )
+        assert "NOT READY" in run.run.stdout
     finally:
         set_state(sandbox, DEFAULT_ACCOUNT_ID, root_mfa=False)
 
@@ -133,8 +153,10 @@ def test_credentials_of_another_account_are_refused(sandbox, tmp_path):
 
     run = preflight_both_modes(org)
 
-    result = assert_blocked_by(run, PC_HOST, "stopped", f"not to aws_account_id {org.partnercentral}")
-    message = failed_checks(result)["stopped"]["message"]
+    result = assert_blocked_by(
+        run, PC_HOST, "preflight.stopped", f"not to aws_account_id {org.partnercentral}", verdict="unknown"
+    )
+    message = blocking_problems(result)["preflight.stopped"]["evidence"]
     assert message.startswith("Check the credentials belong to the host's account: ")
     assert f"arn:aws:sts::{org.member}:assumed-role/OrganizationAccountAccessRole/" in message
 
@@ -145,8 +167,7 @@ def test_an_account_on_the_free_plan_is_refused(sandbox, tmp_path):
 
     run = preflight_both_modes(org)
 
-    result = assert_blocked_by(run, PC_HOST, "plan", "is on the Free plan")
-    assert result["plan"]["type"] == "FREE"
+    assert_blocked_by(run, PC_HOST, "preflight.plan", "is on the Free plan")
 
 
 def test_a_managed_policy_that_does_not_exist_is_refused(sandbox, tmp_path):
@@ -159,8 +180,9 @@ def test_a_managed_policy_that_does_not_exist_is_refused(sandbox, tmp_path):
 
     assert not write_calls(org.sandbox.calls())
     assert check.verdicts() == run.verdicts()
-    result = assert_blocked_by(run, PC_HOST, "managed_policies", "not found in IAM: AWSPartnerCentralNoSuchPolicy")
-    assert result["missing_policies"] == ["AWSPartnerCentralNoSuchPolicy"]
+    assert_blocked_by(
+        run, PC_HOST, "preflight.managed_policies", "1 managed policy not found in IAM: AWSPartnerCentralNoSuchPolicy"
+    )
 
 
 def test_no_logging_trail_is_refused(sandbox, tmp_path):
@@ -169,7 +191,7 @@ def test_no_logging_trail_is_refused(sandbox, tmp_path):
 
     run = preflight_both_modes(org)
 
-    assert_blocked_by(run, PC_HOST, "cloudtrail", f"multi-region trail {TRAIL} is not logging")
+    assert_blocked_by(run, PC_HOST, "baseline.cloudtrail", f"multi-region trail {TRAIL} is not logging")
 
 
 def test_root_mfa_off_is_refused(sandbox, tmp_path):
@@ -178,10 +200,10 @@ def test_root_mfa_off_is_refused(sandbox, tmp_path):
 
     run = preflight_both_modes(org)
 
-    assert_blocked_by(run, PC_HOST, "root_mfa", "the root user has no MFA device")
+    assert_blocked_by(run, PC_HOST, "baseline.root_mfa", "the root user has no MFA device")
 
 
-def test_non_blocking_findings_warn_without_failing(sandbox, tmp_path):
+def test_non_blocking_findings_are_reported_without_failing(sandbox, tmp_path):
     org = make_org(sandbox, tmp_path)
     aws_client(sandbox, "config", org.partnercentral).stop_configuration_recorder(ConfigurationRecorderName="default")
 
@@ -189,19 +211,28 @@ def test_non_blocking_findings_warn_without_failing(sandbox, tmp_path):
 
     assert run.run.returncode == 0, run.log
     account = run.account(PC_HOST)
-    assert account["ready"] is True and account["warnings"] == ["config_recorder"]
+    assert account["ready"] is True and account["counts"]["failed"] == 1
+    (recorder,) = [r for r in account["records"] if r["status"] != "verified"]
+    assert recorder["id"] == "baseline.config_recorder" and recorder["blocking"] is False
     assert (
-        "WARN config_recorder: AWS Config recorder default exists in us-east-1 but is not recording" in run.run.stdout
-    )
+        "FAILED baseline.config_recorder (does not block): "
+        "AWS Config recorder default exists in us-east-1 but is not recording"
+    ) in run.run.stdout
 
 
-def test_the_baseline_playbook_checks_every_account(sandbox, tmp_path):
+def test_the_baseline_playbook_checks_every_account_and_reports_where_it_is_run(sandbox, tmp_path):
     org = make_org(sandbox, tmp_path)  # baseline in place in the Partner Central account only
     accounts = f"{PC_HOST},org-member"
+    here = tmp_path / "where-the-user-is"
+    here.mkdir()
 
     sandbox.reset_calls()
-    run = run_playbook(sandbox, BASELINE, "--limit", accounts, inventory=org.inventory, verbose=False)
-    check = run_playbook(sandbox, BASELINE, "--check", "--limit", accounts, inventory=org.inventory, verbose=False)
+    run = run_playbook(sandbox, BASELINE, "--limit", accounts, inventory=org.inventory, cwd=str(here), verbose=False)
+    with open(here / "reports" / "baseline.json") as handle:
+        report = json.load(handle)
+    check = run_playbook(
+        sandbox, BASELINE, "--check", "--limit", accounts, inventory=org.inventory, cwd=str(here), verbose=False
+    )
 
     assert not write_calls(sandbox.calls())
     assert run.returncode != 0, run.log
@@ -209,6 +240,17 @@ def test_the_baseline_playbook_checks_every_account(sandbox, tmp_path):
         recap = result.recap()
         assert recap[PC_HOST]["failed"] == 0 and recap["org-member"]["failed"] == 1, result.log
         assert result.changed == 0
-    assert f"org-member ({org.member}) does not meet the security baseline: [root_mfa]" in run.output
-    assert "[cloudtrail] no CloudTrail trail" in run.output
+    assert f"org-member ({org.member}) does not meet the security baseline:" in run.output
+    assert "[baseline.root_mfa] the root user has no MFA device" in run.output
+    assert "[baseline.cloudtrail] no CloudTrail trail" in run.output
     assert f"{PC_HOST} ({org.partnercentral}, us-east-1): baseline met" in run.stdout
+    SCHEMA.validate(report)
+    assert report["playbook"] == "baseline" and report["ready"] is False
+    assert {a["host"]: a["verdict"] for a in report["accounts"]} == {PC_HOST: "ready", "org-member": "not_ready"}
+    assert {r["id"] for r in report["records"] if r["account"] == org.member} == {
+        "baseline.root_mfa",
+        "baseline.console_users_mfa",
+        "baseline.cloudtrail",
+        "baseline.config_recorder",
+        "baseline.password_policy",
+    }

@@ -15,8 +15,9 @@ from preflight.support import run_module
 from runner import free_port  # tests/sandbox, on sys.path through conftest.py
 
 
-def checks_of(result: dict) -> dict:
-    return {check["name"]: check for check in result["checks"]}
+def records_of(result: dict) -> dict:
+    """The module's records by id (without their area: ``membership`` for ``preflight.membership``)."""
+    return {record["id"].split(".", 1)[1]: record for record in result["records"]}
 
 
 # --- org_member_check ---------------------------------------------------------------
@@ -30,6 +31,7 @@ def test_a_wrong_account_fails_before_any_other_call(sandbox, tmp_path, member):
     assert result["failed"] is True
     assert f"the credentials belong to account {DEFAULT_ACCOUNT_ID}" in result["msg"] and member in result["msg"]
     assert "Fix: use credentials for " + member in result["msg"]
+    assert [r["id"] for r in result["records"]] == ["preflight.account_id"]
     assert [c["operation"] for c in sandbox.calls()] == ["GetCallerIdentity"]
 
 
@@ -47,7 +49,13 @@ def test_a_paid_member_account_meets_the_partner_central_requirements(sandbox, t
     assert not result.get("failed") and result["changed"] is False and result["ready"] is True
     assert result["membership"] == "member" and result["plan"]["type"] == "PAID"
     assert result["organization"]["management_account_id"] == DEFAULT_ACCOUNT_ID
-    assert [c["status"] for c in result["checks"]] == ["pass"] * 4
+    assert [(r["id"], r["status"], r["account"]) for r in result["records"]] == [
+        ("preflight.account_id", "verified", member),
+        ("preflight.membership", "verified", member),
+        ("preflight.management_account", "verified", member),
+        ("preflight.plan", "verified", member),
+    ]
+    assert result["verdict"] == "ready"
     assert not write_calls(sandbox.calls())
 
 
@@ -65,15 +73,17 @@ def test_every_violation_is_listed_with_its_remedy(sandbox, tmp_path, member):
 
     assert result["failed"] is True and result["ready"] is False
     for words in (
-        f"[membership] {DEFAULT_ACCOUNT_ID} is the management account",
+        f"[preflight.membership] {DEFAULT_ACCOUNT_ID} is the management account",
         "Fix: link Partner Central to a dedicated member account",
-        "[plan]",
+        "[preflight.plan]",
         "is on the Free plan",
         "Fix: upgrade the account to the Paid plan",
-        "[required_members] 999999999999 is not in organization",
+        "[preflight.organization_member] 999999999999 is not in organization",
     ):
         assert words in result["msg"]
-    assert checks_of(result)["required_members"]["message"].count(member) == 0
+    # One record per required member, in that member's name: the good one is verified.
+    members = {r["account"]: r["status"] for r in result["records"] if r["id"] == "preflight.organization_member"}
+    assert members == {member: "verified", "999999999999": "failed"}
 
 
 def test_the_doit_side_needs_the_management_account(sandbox, tmp_path, member):
@@ -90,8 +100,8 @@ def test_the_doit_side_needs_the_management_account(sandbox, tmp_path, member):
 
     assert management["ready"] is True and management["membership"] == "management"
     assert elsewhere["ready"] is False and not elsewhere.get("failed")
-    membership = checks_of(elsewhere)["membership"]
-    assert membership["status"] == "fail" and DEFAULT_ACCOUNT_ID in membership["remedy"]
+    membership = records_of(elsewhere)["membership"]
+    assert membership["status"] == "failed" and DEFAULT_ACCOUNT_ID in membership["remedy"]
 
 
 def test_a_standalone_account(sandbox, tmp_path):
@@ -103,26 +113,27 @@ def test_a_standalone_account(sandbox, tmp_path):
 
     assert standalone["ready"] is True and standalone["membership"] == "standalone"
     assert standalone["organization"] is None
-    assert "standalone account (in no AWS organization)" in checks_of(as_member)["membership"]["message"]
-    assert checks_of(as_member)["membership"]["status"] == "fail"
+    assert "standalone account (in no AWS organization)" in records_of(as_member)["membership"]["evidence"]
+    assert records_of(as_member)["membership"]["status"] == "failed"
 
 
-def test_an_unreachable_free_tier_api_gives_an_unknown_plan_and_a_warning_never_a_pass(sandbox, tmp_path):
+def test_an_unreachable_free_tier_api_gives_an_unknown_plan_never_a_pass(sandbox, tmp_path):
     nothing_there = f"http://127.0.0.1:{free_port()}"
+    env = {**sandbox.env(), "AWS_ENDPOINT_URL_FREETIER": nothing_there, "AWS_MAX_ATTEMPTS": "1"}
 
-    result = run_module(
-        sandbox,
-        tmp_path,
-        "org_member_check",
-        {"require_paid_plan": True},
-        {**sandbox.env(), "AWS_ENDPOINT_URL_FREETIER": nothing_there, "AWS_MAX_ATTEMPTS": "1"},
-    )
+    required = run_module(sandbox, tmp_path, "org_member_check", {"require_paid_plan": True}, env)
+    reported = run_module(sandbox, tmp_path, "org_member_check", {}, env)
 
-    assert not result.get("failed")
-    assert result["plan"]["type"] == "unknown" and result["plan"]["error"]
-    plan = checks_of(result)["plan"]
-    assert plan["status"] == "warn" and "could not be read" in plan["message"]
-    assert any("plan:" in warning and "could not be read" in warning for warning in result["warnings"])
+    # The Paid plan required but not readable: the module stops, saying it could not check, not that it failed.
+    assert required["failed"] is True and required["verdict"] == "unknown"
+    assert "could not be fully checked: [preflight.plan]" in required["msg"]
+    assert "not available: freetier:GetAccountPlanState could not be reached" in required["msg"]
+    assert required["plan"]["type"] == "unknown" and required["plan"]["error"]
+    # Not required: the plan is unknown, said in a warning, and the account is ready.
+    assert not reported.get("failed") and reported["ready"] is True
+    plan = records_of(reported)["plan"]
+    assert plan["status"] == "unknown" and plan["blocking"] is False
+    assert any("preflight.plan:" in warning and "not available" in warning for warning in reported["warnings"])
 
 
 # --- pc_policy_check ----------------------------------------------------------------
@@ -134,6 +145,9 @@ def test_the_checklists_policies_are_found_with_one_lookup_each(sandbox, tmp_pat
     result = run_module(sandbox, tmp_path, "pc_policy_check", {})
 
     assert not result.get("failed") and result["ready"] is True and result["missing"] == []
+    (record,) = result["records"]
+    assert record["id"] == "preflight.managed_policies" and record["status"] == "verified"
+    assert record["account"] == DEFAULT_ACCOUNT_ID and record["phase"] == "3"
     assert [p["name"] for p in result["available"]] == [
         "AWSPartnerCentralFullAccess",
         "AWSPartnerCentralOpportunityManagement",
@@ -177,14 +191,15 @@ def test_the_baseline_in_place_passes_every_check(sandbox, tmp_path, member):
 
     result = run_module(sandbox, tmp_path, "security_baseline_info", {}, account_env(sandbox, member))
 
-    assert result["ready"] is True and result["changed"] is False
-    assert {name: c["status"] for name, c in checks_of(result).items()} == {
-        "root_mfa": "pass",
-        "console_users_mfa": "pass",
-        "cloudtrail": "pass",
-        "config_recorder": "pass",
-        "password_policy": "pass",
+    assert result["ready"] is True and result["changed"] is False and result["verdict"] == "ready"
+    assert {name: r["status"] for name, r in records_of(result).items()} == {
+        "root_mfa": "verified",
+        "console_users_mfa": "verified",
+        "cloudtrail": "verified",
+        "config_recorder": "verified",
+        "password_policy": "verified",
     }
+    assert {r["account"] for r in result["records"]} == {member}
     assert result["account_id"] == member and result["root"]["mfa_enabled"] is True
     assert result["trails"][0]["multi_region"] is True and result["trails"][0]["logging"] is True
 
@@ -206,13 +221,16 @@ def test_which_findings_block_is_configurable(sandbox, tmp_path, member):
         env,
     )
 
+    def outcome(result, name):
+        return records_of(result)[name]["status"], records_of(result)[name]["blocking"]
+
     assert default["ready"] is True
-    assert checks_of(default)["console_users_mfa"]["status"] == "warn"
-    assert "have no MFA: alice" in checks_of(default)["console_users_mfa"]["message"]
-    assert checks_of(default)["password_policy"]["status"] == "warn"
-    assert strict["ready"] is False
-    assert checks_of(strict)["console_users_mfa"]["status"] == "fail"
-    assert checks_of(strict)["password_policy"]["status"] == "fail"
+    assert outcome(default, "console_users_mfa") == ("failed", False)
+    assert "have no MFA: alice" in records_of(default)["console_users_mfa"]["evidence"]
+    assert outcome(default, "password_policy") == ("failed", False)
+    assert strict["ready"] is False and strict["verdict"] == "not_ready"
+    assert outcome(strict, "console_users_mfa") == ("failed", True)
+    assert outcome(strict, "password_policy") == ("failed", True)
     assert default["console_users"] == {"alice": False}
 
 
@@ -232,9 +250,9 @@ def test_a_single_region_trail_is_not_enough(sandbox, tmp_path, member):
     )
 
     assert result["ready"] is False
-    assert [c["name"] for c in result["checks"]] == ["cloudtrail"]
-    check = checks_of(result)["cloudtrail"]
-    assert check["status"] == "fail" and "single-region trails: local-only" in check["message"]
+    assert [r["id"] for r in result["records"]] == ["baseline.cloudtrail"]
+    record = records_of(result)["cloudtrail"]
+    assert record["status"] == "failed" and "single-region trails: local-only" in record["evidence"]
     assert result["trails"] == [
         {
             "name": "local-only",
@@ -246,3 +264,23 @@ def test_a_single_region_trail_is_not_enough(sandbox, tmp_path, member):
             "status_error": None,
         }
     ]
+
+
+def test_a_baseline_check_whose_api_cannot_be_reached_is_unknown_never_a_verdict(sandbox, tmp_path, member):
+    nothing_there = f"http://127.0.0.1:{free_port()}"
+    env = {**account_env(sandbox, member), "AWS_ENDPOINT_URL_CONFIG_SERVICE": nothing_there, "AWS_MAX_ATTEMPTS": "1"}
+
+    result = run_module(
+        sandbox,
+        tmp_path,
+        "security_baseline_info",
+        {"checks": ["root_mfa", "config_recorder"], "blocking": ["config_recorder"]},
+        env,
+    )
+
+    assert not result.get("failed") and result["ready"] is False and result["verdict"] == "unknown"
+    recorder = records_of(result)["config_recorder"]
+    assert recorder["status"] == "unknown" and recorder["blocking"] is True
+    assert recorder["evidence"].startswith("could not check: not available: config:DescribeConfigurationRecorderStatus")
+    assert result["config_recorders"] is None
+    assert records_of(result)["root_mfa"]["status"] == "failed"  # the other check still made, and not blocking

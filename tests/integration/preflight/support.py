@@ -131,13 +131,23 @@ class PreflightRun:
             return json.load(handle)
 
     def account(self, host: str) -> dict:
-        return self.report["accounts"][host]
+        """The host's account: its summary in the report, with ``ready`` and its ``records``."""
+        (summary,) = [a for a in self.report["accounts"] if a["host"] == host]
+        records = [r for r in self.report["records"] if r["account"] == summary["account"]]
+        return {**summary, "ready": summary["verdict"] == "ready", "records": records}
 
     def verdicts(self) -> dict:
-        """Per host: ready, and each check's name, status and message; what check mode must reproduce."""
+        """Per account: its verdict, and each record's id, status and evidence; what check mode must reproduce."""
         return {
-            host: (result["ready"], [(c["name"], c["status"], c["message"]) for c in result["checks"]])
-            for host, result in self.report["accounts"].items()
+            summary["account"]: (
+                summary["verdict"],
+                [
+                    (r["id"], r["status"], r["evidence"])
+                    for r in self.report["records"]
+                    if r["account"] == summary["account"]
+                ],
+            )
+            for summary in self.report["accounts"]
         }
 
     @property

@@ -17,6 +17,7 @@ from integration_support import PERSONAS_PLAYBOOK
 from integration_support import ansible_env
 from integration_support import assert_persona_roles
 from integration_support import write_calls
+from preflight.support import make_org as preflight_org
 
 # What production AWS does to a busy run: a fifth of the calls throttled, one in twenty a 5xx.
 BUSY_AWS = {"throttle": 0.2, "server_error": 0.05}
@@ -96,3 +97,37 @@ def test_a_call_that_keeps_failing_ends_the_run_naming_the_call_and_the_role(san
     assert "attach" in message.lower() and "PartnerCentralRoleFor" in message, run.log
     assert "InternalFailure" in message, run.log
     assert "Traceback" not in run.output, run.log
+
+
+def statuses(report: dict) -> dict:
+    return {(r["account"], r["id"]): r["status"] for r in report["records"]}
+
+
+def test_preflight_gives_the_same_verdicts_under_throttling_and_server_errors(sandbox, tmp_path, faults):
+    org = preflight_org(sandbox, tmp_path)
+    calm = org.preflight()
+    assert calm.run.returncode == 0, calm.log
+    faults(seed=23, **BUSY_AWS)
+
+    busy = org.preflight()
+
+    assert busy.run.returncode == 0, busy.log
+    assert injected(sandbox).get("throttle"), "no fault was injected: the test proves nothing"
+    assert statuses(busy.report) == statuses(calm.report)
+    assert "unknown" not in statuses(busy.report).values()
+
+
+def test_preflight_says_unknown_not_failed_when_aws_keeps_throttling_a_check(sandbox, tmp_path, faults):
+    org = preflight_org(sandbox, tmp_path)
+    faults(throttle=1.0, operations=["GetAccountSummary"])
+
+    run = org.preflight()
+
+    root_mfa = statuses(run.report)[(org.partnercentral, "baseline.root_mfa")]
+    assert root_mfa == "unknown", run.log
+    (record,) = [
+        r for r in run.report["records"] if r["id"] == "baseline.root_mfa" and r["account"] == org.partnercentral
+    ]
+    assert "throttl" in record["evidence"].lower(), record
+    assert run.account("org-partnercentral")["verdict"] == "unknown"
+    assert "Traceback" not in run.run.output, run.log

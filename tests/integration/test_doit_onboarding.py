@@ -6,11 +6,13 @@ report points at that bucket and prefix. A rerun changes nothing, check mode wri
 and bad variables are refused before any write, and the external ID never appears in the output.
 """
 
+import itertools
 import json
 import os
 import re
 from dataclasses import dataclass
 
+import jsonschema
 import pytest
 from integration_support import DEFAULT_ACCOUNT_ID
 from integration_support import ROOT
@@ -30,7 +32,9 @@ from integration_support import write_inventory
 
 PLAYBOOK = os.path.join(ROOT, "playbooks", "doit_onboarding.yml")
 DOIT_ACCOUNT = "999988887777"
-SUMMARY_TASK = "Show the onboarding summary"
+RESULT_TASK = "Keep the onboarding checklist"
+with open(os.path.join(ROOT, "schemas", "report-1.json")) as _schema:
+    SCHEMA = json.load(_schema)
 
 
 def doit_vars(**overrides) -> dict:
@@ -69,25 +73,43 @@ def expected_trust(external_id: str) -> list[dict]:
     )
 
 
+_runs = itertools.count(1)
+
+
 def onboard(org, extra_vars, *args, inventory=None):
-    return run_playbook(
-        org.sandbox, PLAYBOOK, *args, inventory=inventory or org.inventory, extra_vars=extra_vars, tmp=org.directory
+    """One run of the playbook, writing its JSON report to a file of its own (``run.report_path``)."""
+    report_path = os.path.join(str(org.directory), f"doit_onboarding_{next(_runs)}.json")
+    run = run_playbook(
+        org.sandbox,
+        PLAYBOOK,
+        *args,
+        inventory=inventory or org.inventory,
+        extra_vars={"doit_onboarding_report_path": report_path, **extra_vars},
+        tmp=org.directory,
     )
+    run.report_path = report_path
+    return run
 
 
-def summary(run) -> dict:
-    """The summary the playbook ends with: the debug message's lines, split into its three lists."""
-    match = re.search(rf"TASK \[[^\]]*{SUMMARY_TASK}\] \**\nok: \[[^\]]+\] => (\{{.*?\n\}})\n", run.stdout, re.DOTALL)
-    assert match, "no summary in the output" + run.log
-    lines = json.loads(match.group(1))["msg"]
-    sections = {"done": [], "verified": [], "manual": []}
-    current = None
-    for line in lines[1:]:
-        if not line.startswith("  - "):
-            current = "verified" if line.startswith("Verified") else "manual" if line.startswith("Still") else "done"
-            continue
-        sections[current].append(line[4:])
-    return sections
+def report_of(run) -> dict:
+    """The run's JSON report, checked against the schema the collection ships."""
+    assert os.path.exists(run.report_path), "no report was written" + run.log
+    with open(run.report_path) as handle:
+        report = json.load(handle)
+    jsonschema.validate(report, SCHEMA)
+    return report
+
+
+def records_of(run) -> dict[str, dict]:
+    """The report's records, by id."""
+    return {record["id"]: record for record in report_of(run)["records"]}
+
+
+def changes_of(run) -> list[str]:
+    """What the run changed (or would change), as the role's result says."""
+    results = run.results(RESULT_TASK)
+    assert results, "no onboarding result in the output" + run.log
+    return results[0]["ansible_facts"]["doit_onboarding_result"]["changes"]
 
 
 def actions_of(statement) -> list[str]:
@@ -128,11 +150,20 @@ def test_check_mode_writes_nothing_and_says_what_it_would_do(sandbox, new_org):
     assert run.ok, run.log
     assert write_calls(sandbox.calls()) == []
     assert run.changed >= 1, run.log
-    done = summary(run)["done"]
+    done = changes_of(run)
     role = extra_vars["doit_onboarding_cmp_role_name"]
     assert f"Would create role {role}, trusting DoiT account {DOIT_ACCOUNT} with the external ID condition" in done
+    assert f"Would put inline policy doitintl_cmp on role {role}" in done
     assert any(item.startswith(f"Would create bucket {bucket_name(extra_vars)}") for item in done), done
     assert any(item.startswith(f"Would create Cost and Usage Report {bucket_name(extra_vars)}") for item in done), done
+    diff = run.stdout.split("Role doitintl_cmp for DoiT's Cloud Management Platform", 1)[1].split("TASK [", 1)[0]
+    assert '"OrganizationRead"' in diff and "organizations:Describe*" in diff, "the inline policy is not in the diff"
+    assert extra_vars["doit_onboarding_external_id"] not in run.output
+    records = records_of(run)
+    assert records["doit.cmp_role"]["status"] == "failed"
+    assert records["doit.cmp_role"]["evidence"] == f"role {role} does not exist"
+    assert records["doit.cmp_policy"]["status"] == "failed"
+    assert report_of(run)["check_mode"] is True
     iam = aws_client(sandbox, "iam")
     assert role_state(iam, extra_vars["doit_onboarding_cmp_role_name"]) is None
     assert report_definition(sandbox, bucket_name(extra_vars)) is None
@@ -224,18 +255,39 @@ def test_everything_was_written_in_the_management_account_only(applied):
     assert {call["account_id"] for call in write_calls(calls)} == {org.management}
 
 
-def test_the_summary_lists_what_a_person_still_has_to_do_with_the_account(applied):
+def test_the_report_holds_one_record_per_step_with_who_does_what_is_left(applied):
     org, run = applied.org, applied.run
-    result = summary(run)
-    manual = result["manual"]
-    for step in ("1.3", "1.4", "2.1", "2.5", "3.1", "3.2", "3.3"):
-        assert any(item.startswith(f"[{step}, ") and f"account {org.management}]" in item for item in manual), step
-    assert any("root user e-mail" in item for item in manual)
-    assert any("payment method" in item for item in manual)
-    assert any("tax profile" in item for item in manual)
-    assert any("e-mail verification" in item for item in manual)
-    assert f"{org.management} is the management account of organization" in result["verified"][0]
-    assert any(item.startswith("root user MFA on") for item in result["verified"])
+    assert run.ok, run.log
+    report = report_of(run)
+    records = {record["id"]: record for record in report["records"]}
+
+    manual = {
+        "doit.root_email": "customer",
+        "doit.root_mfa_removed": "customer",
+        "doit.csm_notified": "customer",
+        "doit.root_password_reset": "DoiT",
+        "doit.spp": "DoiT",
+        "doit.payment_method": "DoiT",
+        "doit.tax_profile": "DoiT",
+        "doit.email_verification": "DoiT",
+    }
+    for record_id, who in manual.items():
+        assert (records[record_id]["status"], records[record_id]["who"]) == ("manual", who), records[record_id]
+        assert records[record_id]["remedy"], record_id
+    assert "payment method" in records["doit.payment_method"]["remedy"]
+    for record_id in ("doit.management_account", "doit.cmp_role", "doit.cmp_policy", "doit.awsadmin_role"):
+        assert records[record_id]["status"] == "verified", records[record_id]
+    for record_id in ("doit.bucket", "doit.bucket_policy", "doit.report"):
+        assert records[record_id]["status"] == "verified", records[record_id]
+    assert records["doit.awsadmin_policy"]["status"] == "skipped"
+    assert (
+        f"{org.management} is the management account of organization" in records["doit.management_account"]["evidence"]
+    )
+    assert {record["account"] for record in report["records"]} == {org.management}
+    assert [record["phase"] for record in report["records"]] == sorted(record["phase"] for record in report["records"])
+    assert report["playbook"] == "doit_onboarding" and report["check_mode"] is False
+    assert [(a["account"], a["verdict"]) for a in report["accounts"]] == [(org.management, "not_ready")]
+    assert report["accounts"][0]["host"] in run.stdout
 
 
 def test_a_rerun_changes_nothing_and_writes_nothing(sandbox, applied):
@@ -248,7 +300,8 @@ def test_a_rerun_changes_nothing_and_writes_nothing(sandbox, applied):
     assert run.ok, run.log
     assert run.changed == 0, run.log
     assert write_calls(sandbox.calls()) == []
-    assert summary(run)["done"] == ["nothing: everything was already in place"]
+    assert changes_of(run) == []
+    assert "nothing: everything was already in place" in run.stdout
 
 
 def test_check_mode_after_apply_reports_no_change(sandbox, applied):
@@ -263,10 +316,12 @@ def test_check_mode_after_apply_reports_no_change(sandbox, applied):
     assert write_calls(sandbox.calls()) == []
 
 
-def test_the_external_id_never_appears_in_the_output(applied):
+def test_the_external_id_never_appears_in_the_output_or_the_report(applied):
     extra_vars, run = applied.extra_vars, applied.run
     assert run.ok, run.log
     assert extra_vars["doit_onboarding_external_id"] not in run.output
+    with open(run.report_path) as handle:
+        assert extra_vars["doit_onboarding_external_id"] not in handle.read()
 
 
 def test_a_drifted_trust_is_previewed_then_put_back(sandbox, new_org):
@@ -291,7 +346,13 @@ def test_a_drifted_trust_is_previewed_then_put_back(sandbox, new_org):
 
     assert preview.ok and preview.changed == 1, preview.log
     assert preview_writes == []
-    assert any(item.startswith(f"Would create or update role {name}") for item in summary(preview)["done"])
+    assert (
+        f"Would update role {name} (trust_policy), trusting DoiT account {DOIT_ACCOUNT} with the external ID condition"
+        in changes_of(preview)
+    )
+    assert (
+        records_of(preview)["doit.cmp_role"]["evidence"] == f"role {name} differs from the declaration in trust_policy"
+    )
     assert repaired.ok, repaired.log
     assert role_state(iam, name).trust == expected_trust(extra_vars["doit_onboarding_external_id"])
 
@@ -347,47 +408,28 @@ def test_a_member_account_is_refused_before_any_write(sandbox, new_org):
     assert role_state(aws_client(sandbox, "iam", member), "doitintl_cmp") is None
 
 
-@pytest.mark.parametrize(
-    ("changes", "named"),
-    [
-        ({"doit_onboarding_external_id": None}, ["doit_onboarding_external_id"]),
-        ({"doit_onboarding_customer_id": None}, ["doit_onboarding_customer_id"]),
-        ({"doit_onboarding_trusted_account_id": None}, ["doit_onboarding_trusted_account_id"]),
-        ({"doit_onboarding_external_id": ""}, ["doit_onboarding_external_id is not set"]),
-        ({"doit_onboarding_external_id": "has spaces in it"}, ["doit_onboarding_external_id holds characters"]),
-        ({"doit_onboarding_trusted_account_id": "12345"}, ['doit_onboarding_trusted_account_id "12345"']),
-        (
-            {"doit_onboarding_trusted_account_id": DEFAULT_ACCOUNT_ID},
-            ["doit_onboarding_trusted_account_id is this account"],
-        ),
-        ({"doit_onboarding_customer_id": "Has Space"}, ['doit_onboarding_customer_id "Has Space"']),
-        ({"doit_onboarding_customer_id": "UPPER"}, ['doit_onboarding_bucket_name "doitintl-awsops-UPPER"']),
-        ({"doit_onboarding_report_prefix": "a b"}, ['doit_onboarding_report_prefix "a b"']),
-        ({"doit_onboarding_cmp_policy": {}}, ["doit_onboarding_cmp_policy is empty"]),
-        (
-            {"doit_onboarding_customer_id": "Has Space", "doit_onboarding_trusted_account_id": "1"},
-            ["doit_onboarding_customer_id", "doit_onboarding_trusted_account_id"],
-        ),
-    ],
-)
-def test_missing_or_malformed_variables_fail_naming_them_before_any_write(sandbox, new_org, changes, named):
+def test_bad_variables_fail_naming_them_before_any_aws_call(sandbox, new_org):
+    # Every rule is a unit test of the doit_problems filter (tests/unit/test_doit.py); this is the role's wiring.
     org = new_org(members=0)
-    extra_vars = doit_vars()
-    for key, value in changes.items():
-        if value is None:
-            extra_vars.pop(key)
-        else:
-            extra_vars[key] = value
+    extra_vars = doit_vars(
+        doit_onboarding_external_id="has spaces in it",
+        doit_onboarding_report_format="Parquet",
+        doit_onboarding_cmp_policy={
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Alow", "Action": "ce:Get*", "Resource": "*"}],
+        },
+    )
     sandbox.reset_calls()
 
     run = onboard(org, extra_vars)
 
     assert not run.ok, run.log
     failures = " ".join(run.failure_messages())
-    for text in named:
-        assert text in failures, run.log
-    assert write_calls(sandbox.calls()) == []
-    assert "doit-external-" not in run.output, "the external ID must not be echoed"
+    assert "doit_onboarding_external_id holds characters" in failures, run.log
+    assert "doit_onboarding_report_format Parquet needs doit_onboarding_report_compression Parquet" in failures
+    assert "doit_onboarding_cmp_policy statement 1 has Effect 'Alow'" in failures
+    assert sandbox.calls() == [], "no AWS call before the variables are right"
+    assert "has spaces in it" not in run.output, "the external ID must not be echoed"
 
 
 def test_root_mfa_is_verified_not_assumed(own_sandbox, tmp_path):
@@ -406,11 +448,11 @@ def test_root_mfa_is_verified_not_assumed(own_sandbox, tmp_path):
     assert any("has no MFA" in message for message in required.failure_messages()), required.log
     assert required_writes == []
     assert without.ok, without.log
-    assert any(item.startswith("[2.2, DoiT, account") and "not enabled" in item for item in summary(without)["manual"])
+    root_mfa = records_of(without)["doit.root_mfa"]
+    assert (root_mfa["status"], root_mfa["who"]) == ("failed", "DoiT"), root_mfa
+    assert "AccountMFAEnabled=0" in root_mfa["evidence"]
     assert with_mfa.ok, with_mfa.log
-    verified = summary(with_mfa)["verified"]
-    assert f"root user MFA on {org.management} is enabled, as step 2.2 requires" in verified
-    assert not any(item.startswith("[2.2,") for item in summary(with_mfa)["manual"])
+    assert records_of(with_mfa)["doit.root_mfa"]["status"] == "verified"
 
 
 def test_the_admin_user_is_checked_and_created_only_when_asked(own_sandbox, tmp_path):
@@ -430,16 +472,18 @@ def test_the_admin_user_is_checked_and_created_only_when_asked(own_sandbox, tmp_
 
     assert checked.ok, checked.log
     assert users_after_check == [], "without doit_onboarding_admin_user_create no user may be created"
-    assert any(item.startswith("[1.2, customer, account") for item in summary(checked)["manual"])
+    admin = records_of(checked)["doit.admin_user"]
+    assert (admin["status"], admin["who"]) == ("failed", "customer"), admin
+    assert "doit_onboarding_admin_user_create: true" in admin["remedy"]
     assert created.ok, created.log
     attached = iam.list_attached_user_policies(UserName="org-admin")["AttachedPolicies"]
     assert [p["PolicyName"] for p in attached] == ["AdministratorAccess"]
     assert rerun.ok and rerun.changed == 0, rerun.log
     assert through_group.ok, through_group.log
-    assert (
-        f"IAM users with AdministratorAccess on {org.management}, directly or through a group: alice, org-admin"
-        in summary(through_group)["verified"]
-    )
+    assert records_of(created)["doit.admin_user_credentials"]["status"] == "manual"
+    admin = records_of(through_group)["doit.admin_user"]
+    assert admin["status"] == "verified"
+    assert f"on {org.management}, directly or through a group: alice, org-admin" in admin["evidence"]
 
 
 def test_the_root_email_change_is_verified_when_doits_address_is_given(sandbox, new_org):
@@ -452,11 +496,8 @@ def test_the_root_email_change_is_verified_when_doits_address_is_given(sandbox, 
     other = onboard(org, {**extra_vars, "doit_onboarding_root_email": "aws-root@doit.example"})
 
     assert matching.ok and other.ok
-    assert (
-        f"root e-mail of {org.management} is {email} (organizations:DescribeOrganization)"
-        in summary(matching)["verified"]
-    )
-    assert any(
-        item.startswith("[1.3, customer") and "expected aws-root@doit.example" in item
-        for item in summary(other)["manual"]
-    )
+    assert records_of(matching)["doit.root_email"]["status"] == "verified"
+    assert f"the root e-mail of {org.management} is {email}" in records_of(matching)["doit.root_email"]["evidence"]
+    mismatch = records_of(other)["doit.root_email"]
+    assert (mismatch["status"], mismatch["who"]) == ("failed", "customer"), mismatch
+    assert "expected aws-root@doit.example" in mismatch["evidence"]

@@ -6,7 +6,9 @@ run; and a call that keeps failing must end the run with a message naming the ca
 traceback.
 """
 
+import json
 import os
+import random
 import signal
 import subprocess
 import time
@@ -19,6 +21,7 @@ from integration_support import assert_persona_roles
 from integration_support import aws_client
 from integration_support import write_calls
 from preflight.support import make_org as preflight_org
+from test_doit_onboarding import PLAYBOOK as DOIT_PLAYBOOK
 from test_doit_onboarding import doit_vars
 from test_doit_onboarding import onboard
 from test_doit_onboarding import own_roles
@@ -65,10 +68,9 @@ def test_personas_converge_when_aws_acts_but_its_replies_are_lost(sandbox, new_o
     assert org.playbook().changed == 0
 
 
-def test_a_run_killed_part_way_converges_on_the_next_run(sandbox, new_org):
-    org = new_org(members=0)
+def kill_after_writes(sandbox, command: list[str], writes: int) -> None:
+    """Run ``command`` and kill it (with its module processes) once the sandbox has served ``writes`` writes."""
     sandbox.reset_calls()
-    command = [os.path.join(BIN, "ansible-playbook"), PERSONAS_PLAYBOOK, "-i", org.inventory]
     process = subprocess.Popen(  # noqa: S603 - our own ansible-playbook
         command,
         env=ansible_env(sandbox.env()),
@@ -76,19 +78,46 @@ def test_a_run_killed_part_way_converges_on_the_next_run(sandbox, new_org):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    # Kill the run (and its module processes) once it has made a few writes, mid-way through the roles.
     deadline = time.monotonic() + 120
-    while len(write_calls(sandbox.calls())) < 5 and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    while len(write_calls(sandbox.calls())) < writes and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    assert len(write_calls(sandbox.calls())) >= 5, "the run ended before it could be killed part-way"
+    assert len(write_calls(sandbox.calls())) >= writes, "the run ended before it could be killed part-way"
+
+
+# Where runs are killed: after this many writes, drawn once from a fixed seed so that a failure can be replayed.
+KILL_POINTS = random.Random(8).sample(range(1, 14), 2)
+
+
+@pytest.mark.parametrize("writes", KILL_POINTS)
+def test_a_personas_run_killed_part_way_converges_on_the_next_run(sandbox, new_org, writes):
+    org = new_org(members=0)
+    kill_after_writes(sandbox, [os.path.join(BIN, "ansible-playbook"), PERSONAS_PLAYBOOK, "-i", org.inventory], writes)
 
     run = org.playbook()
 
     assert run.ok, run.log
     assert_persona_roles(org.iam(org.partnercentral))
     assert org.playbook().changed == 0
+
+
+@pytest.mark.parametrize("writes", KILL_POINTS)
+def test_a_doit_onboarding_run_killed_part_way_converges_on_the_next_run(sandbox, new_org, tmp_path, writes):
+    org = new_org(members=0)
+    extra_vars = doit_vars()
+    extra_vars.update(own_roles(extra_vars))
+    extra_vars_file = tmp_path / "doit.json"
+    extra_vars_file.write_text(json.dumps({**extra_vars, "doit_onboarding_report_path": str(tmp_path / "r.json")}))
+    command = [os.path.join(BIN, "ansible-playbook"), DOIT_PLAYBOOK, "-i", org.inventory, "-e", f"@{extra_vars_file}"]
+    kill_after_writes(sandbox, command, writes)
+
+    run = onboard(org, extra_vars)
+
+    assert run.ok, run.log
+    rerun = onboard(org, extra_vars)
+    assert rerun.ok and rerun.changed == 0, rerun.log
+    assert {record["status"] for record in records_of(rerun).values() if record["id"].endswith("_role")} == {"verified"}
 
 
 def test_a_call_that_keeps_failing_ends_the_run_naming_the_call_and_the_role(sandbox, new_org, faults):

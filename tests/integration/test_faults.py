@@ -192,3 +192,25 @@ def test_doit_onboarding_converges_under_faults_with_nothing_made_twice(sandbox,
     reports = aws_client(sandbox, "cur").describe_report_definitions()["ReportDefinitions"]
     names = [r["ReportName"] for r in reports]
     assert names.count(f"doitintl-awsops-{extra_vars['doit_onboarding_customer_id']}") == 1, names
+
+
+@pytest.mark.parametrize(
+    "operation, words",
+    [("PutRolePolicy", ["put", "doitintl_cmp_"]), ("PutReportDefinition", ["report", "doitintl-awsops-"])],
+)
+def test_a_doit_call_that_keeps_failing_ends_the_run_naming_the_call_and_the_resource(
+    sandbox, new_org, faults, operation, words
+):
+    org = new_org(members=0)
+    extra_vars = doit_vars()
+    extra_vars.update(own_roles(extra_vars))
+    faults(server_error=1.0, operations=[operation])
+
+    run = onboard(org, extra_vars)
+
+    assert not run.ok, run.log
+    message = " ".join(run.failure_messages())
+    assert all(word.lower() in message.lower() for word in words), run.log
+    assert "InternalFailure" in message, run.log
+    assert "Traceback" not in run.output, run.log
+    assert extra_vars["doit_onboarding_external_id"] not in run.output

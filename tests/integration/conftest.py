@@ -5,14 +5,18 @@ sandbox, so tests share the cost of one server without seeing each other's roles
 """
 
 import os
+import subprocess
 import sys
+from typing import NamedTuple
 
 import pytest
 
 # Their assertions are the tests' own (pytest only rewrites test modules and conftest.py unless told).
 pytest.register_assert_rewrite("integration_support", "preflight")
 
+from integration_support import BIN  # noqa: E402
 from integration_support import ROOT  # noqa: E402
+from integration_support import ansible_env  # noqa: E402
 from integration_support import make_org  # noqa: E402
 
 sys.path.insert(0, os.path.join(ROOT, "tests", "sandbox"))
@@ -65,3 +69,54 @@ def member(new_org):
     """A new member account (its ID) of the module's sandbox organization: a new organization's Partner Central
     account, reached with the default credentials' OrganizationAccountAccessRole."""
     return new_org(members=1).partnercentral
+
+
+class InstalledCollection(NamedTuple):
+    tarball: str
+    # What ANSIBLE_COLLECTIONS_PATH must be for the installed collection (and only it) to be found.
+    collections_path: str
+    # The installed collection: .../ansible_collections/diatonic/partnercentral.
+    path: str
+
+    def settings(self) -> dict:
+        return {"ANSIBLE_COLLECTIONS_PATH": self.collections_path}
+
+
+@pytest.fixture(scope="session")
+def installed_collection(tmp_path_factory):
+    """The collection as users get it: built by `ansible-galaxy collection build` from this checkout and
+    installed from the tarball into a directory of its own (once per test process)."""
+    dist = tmp_path_factory.mktemp("dist")
+    collections_path = tmp_path_factory.mktemp("collections")
+    galaxy = os.path.join(BIN, "ansible-galaxy")
+    env = ansible_env(os.environ, {"ANSIBLE_COLLECTIONS_PATH": str(collections_path)})
+    build = subprocess.run(
+        [galaxy, "collection", "build", "--output-path", str(dist)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stdout + build.stderr
+    (tarball,) = dist.glob("diatonic-partnercentral-*.tar.gz")
+    install = subprocess.run(
+        [galaxy, "collection", "install", str(tarball), "-p", str(collections_path)],
+        cwd=str(dist),
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert install.returncode == 0, install.stdout + install.stderr
+    path = collections_path / "ansible_collections" / "diatonic" / "partnercentral"
+    return InstalledCollection(str(tarball), str(collections_path), str(path))
+
+
+@pytest.fixture
+def faults(sandbox):
+    """Inject faults into the module's sandbox (runner.Sandbox.inject_faults); switched off after the test."""
+    yield sandbox.inject_faults
+    sandbox.inject_faults()

@@ -21,12 +21,6 @@ def error_code(call) -> str:
     return raised.value.response["Error"]["Code"]
 
 
-@pytest.fixture
-def faults(sandbox):
-    yield sandbox.inject_faults
-    sandbox.inject_faults()
-
-
 @pytest.mark.parametrize(
     "service, call, throttled, failed",
     [

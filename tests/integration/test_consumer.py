@@ -7,13 +7,9 @@ with whatever credentials the environment has would write into the management ac
 
 import json
 import os
-import subprocess
 
 import pytest
-from integration_support import BIN
 from integration_support import DEFAULT_ACCOUNT_ID
-from integration_support import ROOT
-from integration_support import ansible_env
 from integration_support import assert_persona_roles
 from integration_support import iam_calls_in
 from integration_support import make_org
@@ -23,33 +19,9 @@ from integration_support import write_calls
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory):
-    """The collection built with ansible-galaxy and installed into a directory of its own: its ANSIBLE_* settings."""
-    dist = tmp_path_factory.mktemp("dist")
-    galaxy = os.path.join(BIN, "ansible-galaxy")
-    build = subprocess.run(
-        [galaxy, "collection", "build", "--output-path", str(dist)],
-        cwd=ROOT,
-        env=ansible_env(os.environ),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert build.returncode == 0, build.stdout + build.stderr
-    (tarball,) = dist.glob("diatonic-partnercentral-*.tar.gz")
-    collections = tmp_path_factory.mktemp("collections")
-    install = subprocess.run(
-        [galaxy, "collection", "install", str(tarball), "-p", str(collections)],
-        cwd=str(collections),
-        env=ansible_env(os.environ, {"ANSIBLE_COLLECTIONS_PATH": str(collections)}),
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert install.returncode == 0, install.stdout + install.stderr
-    return {"ANSIBLE_COLLECTIONS_PATH": str(collections)}
+def installed(installed_collection):
+    """The ANSIBLE_* settings under which only the installed collection is found."""
+    return installed_collection.settings()
 
 
 def consumer_playbook(directory, tasks, module_defaults=None):

@@ -17,6 +17,10 @@ Besides the AWS APIs it serves a control surface under ``/_sandbox/``:
   benchmark to count calls (``fault``: what faults.py injected, or null).
 * ``POST``/``GET``/``DELETE /_sandbox/faults`` injects throttling, 5xx answers,
   lost replies after a committed write, and latency (see faults.py).
+* Each call in the log also says the IAM authorization it needs (``actions``,
+  ``resource``, ``context``: see iam_actions.py). ``POST /moto-api/reset-auth``
+  turns moto's IAM enforcement on (body ``0``) or off (``inf``); it is not an
+  AWS call and is not logged; enforcement covers the stand-ins too (enforcement.py).
 """
 
 from __future__ import annotations
@@ -36,11 +40,15 @@ os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import enforcement  # noqa: E402
 import faults  # noqa: E402
+import iam_actions  # noqa: E402
 import state  # noqa: E402
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication  # noqa: E402
 from moto.moto_server.werkzeug_app import create_backend_app  # noqa: E402
 from standins import STANDINS  # noqa: E402
+from standins._common import ServiceError  # noqa: E402
+from standins._common import respond_error  # noqa: E402
 from werkzeug.serving import run_simple  # noqa: E402
 
 _SIGNING = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
@@ -92,11 +100,14 @@ class SandboxApp:
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.calls = CallLog()
         self.faults = faults.FaultInjector()
+        enforcement.install()
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path.startswith("/_sandbox/"):
             return self._control(environ, start_response, path)
+        if path.startswith("/moto-api/"):
+            return self.moto(environ, start_response)
 
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
@@ -109,13 +120,23 @@ class SandboxApp:
         write = is_write(operation)
         fault = self.faults.decide(service, operation, write)
         self.calls.add(
-            {"service": service, "operation": operation, "account_id": account_id, "write": write, "fault": fault}
+            {
+                "service": service,
+                "operation": operation,
+                "account_id": account_id,
+                "write": write,
+                "fault": fault,
+                **iam_actions.describe(service, operation, environ, body, account_id),
+            }
         )
 
         standin = STANDINS.get(service)
         if standin is not None:
 
             def api(environ, start_response):
+                denial = enforcement.standin_denial(environ, body, service, operation, account_id)
+                if denial:
+                    return respond_error(start_response, service, ServiceError(*denial))
                 return standin(environ, start_response, body=body, operation=operation, account_id=account_id)
 
         else:

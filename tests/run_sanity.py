@@ -1,6 +1,7 @@
 """Run `ansible-test sanity` on the collection, as Automation Hub's importer does, and summarize the result.
 
-    .venv/bin/python tests/run_sanity.py                  # every sanity test
+    .venv/bin/python tests/run_sanity.py                  # every sanity test, newest ansible-core (make sanity)
+    .venv-floor/bin/python tests/run_sanity.py            # the same on the tested floor (make sanity-floor)
     .venv/bin/python tests/run_sanity.py --test pylint    # some of them
     .venv/bin/python tests/run_sanity.py --prime          # only create ansible-test's environments
 
@@ -16,7 +17,7 @@ Python's own ensurepip (then pip from PyPI) is cached in its place.
 
 Exit status: 0 when every test passed (or had nothing to check), 1 otherwise: a test that ansible-test skipped
 for a reason (no environment, no interpreter) counts as a failure. ansible-test's results (JUnit XML per test)
-are copied to tests/output/sanity/.
+are copied to tests/output/sanity/<ansible-core version>/.
 """
 
 from __future__ import annotations
@@ -32,10 +33,12 @@ import urllib.request
 from xml.etree import ElementTree
 
 import yaml
+from ansible.release import __version__ as ansible_core_version
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENV_BIN = os.path.dirname(sys.executable)
-RESULTS = os.path.join(ROOT, "tests", "output", "sanity")
+# One directory per ansible-core version, so that the newest end's results and the floor's do not overwrite each other.
+RESULTS = os.path.join(ROOT, "tests", "output", "sanity", ansible_core_version)
 NOT_APPLICABLE = "No tests applicable."
 # Collections the sanity tests must resolve (doc fragments, module_utils), taken from the installed `ansible`.
 DEPENDENCIES = ("amazon.aws",)

@@ -52,9 +52,7 @@ _PHASE = re.compile(r"[0-8]|doit-[1-3]")
 _ACCOUNT = re.compile(r"[0-9]{12}")
 
 
-def make_record(
-    id, phase, title, account, status, evidence=None, remedy=None, blocking=True, who=None
-):  # pylint: disable=redefined-builtin
+def make_record(id, phase, title, account, status, evidence=None, remedy=None, blocking=True, who=None):  # pylint: disable=redefined-builtin
     """One record; ``remedy`` is dropped on a verified or skipped item (nothing to do)."""
     if status not in STATUSES:
         raise ValueError(f"record {id}: status {status!r} is not one of {', '.join(STATUSES)}")

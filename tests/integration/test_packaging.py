@@ -6,6 +6,7 @@ import shutil
 import subprocess
 
 import pytest
+import yaml
 from integration_support import BIN
 from integration_support import HERE
 from integration_support import ROOT
@@ -50,26 +51,16 @@ def test_ansible_doc_renders_the_module_with_its_options(module, options):
     assert "EXAMPLES:" in doc.stdout and "RETURN VALUES:" in doc.stdout, doc.stdout
 
 
-def test_built_and_installed_collection_converges_from_a_playbook_outside_the_repository(sandbox, tmp_path):
-    dist = tmp_path / "dist"
-    build = run([os.path.join(BIN, "ansible-galaxy"), "collection", "build", "--output-path", str(dist)])
-    assert build.returncode == 0, build.stdout + build.stderr
-    (tarball,) = dist.glob("diatonic-partnercentral-*.tar.gz")
-
+def test_built_and_installed_collection_converges_from_a_playbook_outside_the_repository(
+    sandbox, tmp_path, installed_collection
+):
     # A user's directory: nothing of the repository, no ansible.cfg; only the install directory holds collections.
     user = tmp_path / "user"
     user.mkdir()
-    installed = user / "collections"
-    settings = {"ANSIBLE_COLLECTIONS_PATH": str(installed)}
-    install = run(
-        [os.path.join(BIN, "ansible-galaxy"), "collection", "install", str(tarball), "-p", str(installed)],
-        cwd=user,
-        settings=settings,
-    )
-    assert install.returncode == 0, install.stdout + install.stderr
+    settings = installed_collection.settings()
     galaxy = os.path.join(BIN, "ansible-galaxy")
     listing = run([galaxy, "collection", "list", "diatonic.partnercentral"], cwd=user, settings=settings)
-    assert str(installed) in listing.stdout and ROOT not in listing.stdout, listing.stdout
+    assert installed_collection.collections_path in listing.stdout and ROOT not in listing.stdout, listing.stdout
 
     playbook = user / "partnercentral.yml"
     shutil.copy(os.path.join(HERE, "playbooks", "outside_personas.yml"), playbook)
@@ -79,3 +70,76 @@ def test_built_and_installed_collection_converges_from_a_playbook_outside_the_re
 
     assert converge.ok, converge.log
     assert_persona_roles(org.iam(org.partnercentral))
+
+
+def test_ansible_builder_finds_the_python_requirements_of_the_installed_collection(installed_collection):
+    introspect = run(
+        [os.path.join(BIN, "ansible-builder"), "introspect", installed_collection.collections_path],
+        settings=installed_collection.settings(),
+    )
+
+    assert introspect.returncode == 0, introspect.stdout + introspect.stderr
+    # The output is YAML after a comment line; each entry is "<requirement>  # from collection <name>".
+    found = yaml.safe_load(introspect.stdout)
+    python = [entry.split("#")[0].strip() for entry in found["python"]]
+    names = {re.split(r"[<>=!~ ;\[]", requirement)[0].lower() for requirement in python}
+    assert {"boto3", "botocore"} <= names, introspect.stdout
+    assert all(re.search(r">=\s*\d", r) for r in python), f"requirements are floors, not pins: {python}"
+    # Users bring their own Ansible; the collection must not pin it into an execution environment.
+    assert not names & {"ansible", "ansible-core"}, introspect.stdout
+
+
+def test_no_shipped_file_refers_to_a_document_that_does_not_ship(installed_collection):
+    shipped = shipped_paths(installed_collection.path)
+    assert {"README.md", "requirements.txt", "CHANGELOG.md", "changelogs/changelog.yaml"} <= shipped, sorted(shipped)
+    assert not {"requirements-dev.txt", "requirements-floor.txt", "Makefile", "tests/sandbox"} & shipped
+
+    dangling = []
+    for relative in sorted(shipped):
+        path = os.path.join(installed_collection.path, relative)
+        if relative in ("MANIFEST.json", "FILES.json") or os.path.isdir(path):
+            continue
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        except UnicodeDecodeError:
+            continue
+        dangling += [f"{relative}: {target}" for target in references(text) if not found(target, relative, shipped)]
+
+    assert not dangling, "shipped files refer to documents the collection does not ship:\n" + "\n".join(dangling)
+
+
+# --- what ships, and which documents a shipped file refers to ------------------
+
+URL = re.compile(r"[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
+MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
+# A document by name or path (DESIGN.md, bench/README.md), or any path out of the collection (../shared/x).
+DOCUMENT_OR_OUTSIDE = re.compile(
+    r"(?<![\w.~/${-])((?:\.\./)+[\w.-]+(?:/[\w.-]+)*/?|(?:[\w.-]+/)*[\w.-]+\.(?:md|rst))\b"
+)
+
+
+def shipped_paths(collection: str) -> set[str]:
+    """Every file and directory of the installed collection, relative to it."""
+    paths = set()
+    for directory, subdirectories, files in os.walk(collection):
+        for name in subdirectories + files:
+            paths.add(os.path.relpath(os.path.join(directory, name), collection))
+    return paths
+
+
+def references(text: str) -> set[str]:
+    """What a text refers to: its Markdown links (not to a heading) and the documents it names, URLs left out."""
+    text = URL.sub(" ", text)
+    links = {target.split("#")[0] for target in MARKDOWN_LINK.findall(text) if not target.startswith("#")}
+    return links | set(DOCUMENT_OR_OUTSIDE.findall(text))
+
+
+def found(target: str, referrer: str, shipped: set[str]) -> bool:
+    """Whether ``target``, named in the shipped file ``referrer``, is in the installed collection: read from the
+    referrer's directory or from the collection's root; a bare file name anywhere in it."""
+    target = target.rstrip("/")
+    candidates = {os.path.normpath(os.path.join(os.path.dirname(referrer), target)), os.path.normpath(target)}
+    if candidates & shipped:
+        return True
+    return "/" not in target and any(os.path.basename(path) == target for path in shipped)

@@ -37,6 +37,9 @@ API (stable; entry points take boto3 clients, never the module):
     - ``require(expected_account_id)``: nothing when ``expected_account_id`` is
       None or matches; else raises AccountMismatchError naming both accounts and
       what to fix. Call it after the reads and before the first write.
+    - ``for_records(expected_account_id)``: for read-only checks, the account
+      their records name, refused as by ``require``; None when it cannot be
+      found and nothing was expected.
 ``account_for_module(module)``
     an ``Account`` for an AnsibleAWSModule (its STS client with the collection's
     retries, made only if needed, and its region).
@@ -170,6 +173,17 @@ class Account:
         actual = self.account_id
         if actual != str(expected_account_id):
             raise AccountMismatchError(message=mismatch_message(expected_account_id, actual))
+
+    def for_records(self, expected_account_id):
+        """The account for a read-only check's records: refused like ``require`` when ``expected_account_id``
+        is given; without it, None when the account cannot be found (each check still says what it read)."""
+        try:
+            self.require(expected_account_id)
+            return self.account_id
+        except AccountError:
+            if expected_account_id is not None:
+                raise
+            return None
 
 
 def account_for_module(module):

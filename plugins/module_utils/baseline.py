@@ -72,6 +72,10 @@ def _judged(check, account, ok, evidence, remedy, blocking):
     return records.judged(record_id(check), PHASE, TITLES[check], account, ok, evidence, remedy, blocking)
 
 
+def _unknown(check, account, reason, remedy, blocking):
+    return records.unknown(record_id(check), PHASE, TITLES[check], account, reason, remedy, blocking)
+
+
 # One error handler per service; IAM's is amazon.aws's.
 class CloudTrailError(AnsibleAWSError):
     pass
@@ -232,10 +236,8 @@ def evaluate_trails(trails, blocking, region=None, account=None):
         # The organization's trail, run from the management account: its state may not be readable here, and an
         # organization trail is most likely logging. Not a verdict, and it does not block.
         trail = organization[0]
-        return records.unknown(
-            record_id("cloudtrail"),
-            PHASE,
-            TITLES["cloudtrail"],
+        return _unknown(
+            "cloudtrail",
             account,
             f"organization trail {trail['name']} applies to this account but its status could not be read here "
             f"({trail['status_error']})",
@@ -244,10 +246,8 @@ def evaluate_trails(trails, blocking, region=None, account=None):
         )
     if unread:
         trail = unread[0]
-        return records.unknown(
-            record_id("cloudtrail"),
-            PHASE,
-            TITLES["cloudtrail"],
+        return _unknown(
+            "cloudtrail",
             account,
             f"whether multi-region trail {trail['name']} is logging ({trail['status_error']})",
             "allow cloudtrail:GetTrailStatus for these credentials, or check it by hand",

@@ -190,12 +190,9 @@ def main():
 
     account = account_for_module(module)
     try:
-        account.require(module.params["expected_account_id"])
-        account_id = account.account_id
+        account_id = account.for_records(module.params["expected_account_id"])
     except AnsibleAWSError as e:
-        if module.params["expected_account_id"] is not None:
-            module.fail_json_aws_error(e)
-        account_id = None  # only for the record
+        module.fail_json_aws_error(e)
 
     iam = module.client("iam", retry_decorator=backoff())
     available, missing, record = check_policies(iam, policies, account.partition, account_id)

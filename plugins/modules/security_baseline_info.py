@@ -287,12 +287,9 @@ def main():
 
     account = account_for_module(module)
     try:
-        account.require(module.params["expected_account_id"])
-        account_id = account.account_id
+        account_id = account.for_records(module.params["expected_account_id"])
     except AnsibleAWSError as e:
-        if module.params["expected_account_id"] is not None:
-            module.fail_json_aws_error(e)
-        account_id = None  # only for the records: each check still says what it could read
+        module.fail_json_aws_error(e)
 
     services = {"iam", "cloudtrail", "config"}
     clients = {service: module.client(service, retry_decorator=backoff()) for service in services}

@@ -114,3 +114,19 @@ def test_account_of_arn(arn, account):
 )
 def test_partition_for_region(region, partition):
     assert partition_for_region(region) == partition
+
+
+def test_read_only_checks_name_the_account_or_none_when_it_cannot_be_found(sts):
+    identity(sts.stubber)
+    assert Account(sts).for_records(None) == ACCOUNT
+
+    sts.stubber.add_client_error("get_caller_identity", "AccessDenied", http_status_code=403)
+    assert Account(sts).for_records(None) is None
+
+    sts.stubber.add_client_error("get_caller_identity", "AccessDenied", http_status_code=403)
+    with pytest.raises(AccountError):
+        Account(sts).for_records(ACCOUNT)
+
+    identity(sts.stubber, account=OTHER)
+    with pytest.raises(AccountMismatchError, match=OTHER):
+        Account(sts).for_records(ACCOUNT)

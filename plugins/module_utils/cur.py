@@ -243,6 +243,18 @@ def definition_view(definition):
     return view
 
 
+def delivery_view(definition):
+    """The report's last delivery as DescribeReportDefinitions' ReportStatus tells it; None for no report.
+
+    ``last_delivery`` is AWS's own text (``20261125T013045Z``), ``last_status`` SUCCESS, ERROR_PERMISSIONS or
+    ERROR_NO_BUCKET; both None until AWS first delivers (within 24 hours of the report's creation).
+    """
+    if not definition:
+        return None
+    status = definition.get("ReportStatus") or {}
+    return {"last_delivery": status.get("lastDelivery"), "last_status": status.get("lastStatus")}
+
+
 def desired_view(current, options):
     """The definition the options ask for: given options over the current report (or the create defaults).
 
@@ -409,15 +421,18 @@ def converge_report(
     region (needed with ``manage_bucket_policy``). Reads everything, checks
     the full definition, then writes: the bucket policy first, then the
     report, then its tags. In check mode nothing is written. Returns a dict
-    with ``changed``, ``report``, ``diff``, ``bucket_policy`` and ``warnings``.
+    with ``changed``, ``report``, ``diff``, ``bucket_policy``, ``delivery`` (``delivery_view`` of the report
+    as it was read, before any write) and ``warnings``.
     """
     client = retrying(client)
     name = options["name"]
     s3 = {}
 
     def read():
-        definition = definition_view(read_report(client, name))
+        found = read_report(client, name)
+        definition = definition_view(found)
         current = {"report": definition, "tags": read_tags(client, name) if definition else {}}
+        current["delivery"] = delivery_view(found)
         if state == "present":
             current["desired"] = desired_view(definition, options)
             if manage_bucket_policy:
@@ -471,6 +486,7 @@ def converge_report(
             "report": {"name": name, "arn": None},
             "diff": {"before": {"report": report_plan["before"]}, "after": {"report": {}}},
             "bucket_policy": None,
+            "delivery": current["delivery"],
             "warnings": [],
         }
 
@@ -495,5 +511,6 @@ def converge_report(
         "report": dict(report_plan["after"], arn=arn),
         "diff": {"before": diff_before, "after": diff_after} if changed else {"before": {}, "after": {}},
         "bucket_policy": policy,
+        "delivery": current["delivery"],
         "warnings": warnings,
     }

@@ -29,9 +29,34 @@ from ansible_collections.diatonic.partnercentral.plugins.module_utils import cur
 from ansible_collections.diatonic.partnercentral.plugins.module_utils import iam_policies
 from ansible_collections.diatonic.partnercentral.plugins.module_utils import iam_roles
 from ansible_collections.diatonic.partnercentral.plugins.module_utils import records
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.payments import PAYMENT_METHODS
 
 PREFIX = "doit_onboarding_"
 PLAYBOOK = "doit_onboarding"
+# Every record id onboarding_result can produce, in checklist order (phase doit-1, doit-2, doit-3), for the
+# readiness report's catalog (checklist.py) to map DoiT's steps onto.
+RECORD_IDS = (
+    "doit.management_account",
+    "doit.admin_user",
+    "doit.admin_user_credentials",
+    "doit.root_email",
+    "doit.root_mfa_removed",
+    "doit.csm_notified",
+    "doit.root_password_reset",
+    "doit.root_mfa",
+    "doit.cmp_role",
+    "doit.cmp_policy",
+    "doit.awsadmin_role",
+    "doit.awsadmin_policy",
+    "doit.spp",
+    "doit.payment_method",
+    "doit.tax_profile",
+    "doit.email_verification",
+    "doit.bucket",
+    "doit.bucket_policy",
+    "doit.report",
+    "doit.report_delivery",
+)
 
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 _CUSTOMER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,46}")
@@ -58,6 +83,13 @@ _REPORT_VARIABLES = (
     (re.compile(r"(?<![\w.])compression\b"), PREFIX + "report_compression"),
     (re.compile(r"\bchange tags\b|\bfrom tags\b"), lambda m: m.group(0).replace("tags", PREFIX + "tags")),
 )
+
+# What DoiT's help pages ask of the Cost and Usage Report (a legacy report): hourly line items, with resource IDs
+# and split cost allocation data, as GZIP-compressed CSV or as Parquet.
+DOIT_TIME_UNIT = "HOURLY"
+DOIT_SCHEMA_ELEMENTS = ("RESOURCES", "SPLIT_COST_ALLOCATION_DATA")
+DOIT_COMPRESSIONS = ("GZIP", "Parquet")
+_COUNTRY = re.compile(r"[A-Z]{2}")
 
 BUCKET_ENCRYPTION = "AES256"
 PUBLIC_ACCESS_BLOCK = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
@@ -180,6 +212,57 @@ def _report_problems(settings):
     return messages
 
 
+def _doit_report_problems(settings):
+    """Where the declared report is not what DoiT reads; off with report_enforce_doit_requirements: false."""
+    if settings.get("report_enforce_doit_requirements") is False:
+        return []
+    problems = []
+    switch = f"or set {PREFIX}report_enforce_doit_requirements: false if DoiT asked you for another report"
+    time_unit = settings.get("report_time_unit")
+    if time_unit is not None and time_unit != DOIT_TIME_UNIT:
+        problems.append(
+            f"{PREFIX}report_time_unit is {_text(time_unit)}; DoiT reads hourly reports: set HOURLY, {switch}"
+        )
+    elements = settings.get("report_schema_elements") or []
+    lacking = [element for element in DOIT_SCHEMA_ELEMENTS if element not in elements]
+    if lacking:
+        problems.append(
+            f"{PREFIX}report_schema_elements lacks {', '.join(lacking)}; DoiT needs resource IDs and split cost "
+            f"allocation data: add {', '.join(lacking)}, {switch}"
+        )
+    compression = settings.get("report_compression")
+    if compression is not None and compression not in DOIT_COMPRESSIONS:
+        problems.append(
+            f"{PREFIX}report_compression is {_text(compression)}; DoiT reads GZIP-compressed CSV or Parquet: set "
+            f"GZIP (or {PREFIX}report_format and {PREFIX}report_compression Parquet), {switch}"
+        )
+    return problems
+
+
+def _evidence_settings_problems(settings):
+    """The values the API evidence is compared with (empty: the item is left to a person)."""
+    problems = []
+    method = settings.get("payment_method")
+    if not _blank(method) and method not in PAYMENT_METHODS:
+        problems.append(f"{PREFIX}payment_method {_text(method)} must be one of {', '.join(PAYMENT_METHODS)}, or empty")
+    country = settings.get("tax_country")
+    if not _blank(country) and not _COUNTRY.fullmatch(str(country)):
+        problems.append(
+            f"{PREFIX}tax_country {_text(country)} must be a two-letter ISO 3166 country code in capitals "
+            "(US, IL, GB...), or empty"
+        )
+    target = settings.get("billing_transfer_account_id")
+    if not _blank(target) and not _ACCOUNT_ID.fullmatch(str(target)):
+        problems.append(
+            f"{PREFIX}billing_transfer_account_id {_text(str(target))} must be a 12-digit AWS account ID in quotes, "
+            "or empty"
+        )
+    email = settings.get("root_email")
+    if not _blank(email) and "@" not in str(email):
+        problems.append(f"{PREFIX}root_email {_text(email)} is not an e-mail address")
+    return problems
+
+
 def _role_problems(settings):
     """iam_roles' checks (those cross_account_role applies), naming the role's variables."""
     problems = []
@@ -286,6 +369,8 @@ def variable_problems(settings, external_id=None, account_id=None):
         # Until the customer ID is right, leave out what only repeats it (the report's name).
         report = [p for p in report if not p.startswith(PREFIX + "report_name ")]
     problems += [p for p in report if not (region_problem and p.startswith(PREFIX + "bucket_region "))]
+    problems += _doit_report_problems(settings)
+    problems += _evidence_settings_problems(settings)
     user = settings.get("admin_user_name")
     if _blank(user) or not _USER_NAME.fullmatch(str(user)):
         problems.append(f"{PREFIX}admin_user_name {_text(user)} must be 1 to 64 letters, digits or _+=,.@- characters")
@@ -368,6 +453,17 @@ class _Checklist:
     """Builds the records and the changes of one account's run."""
 
     def __init__(self, observed):
+        observed = dict(observed)
+        # doit_readiness_info reads in one module what org_member_check, security_baseline_info and
+        # iam_policy_entities_info read before: the same facts, under the keys those modules' results had.
+        self.facts = observed.get("readiness") or None
+        if self.facts:
+            error = self.facts.get("root_error")
+            observed.setdefault("organization", {"organization": self.facts.get("organization")})
+            observed.setdefault(
+                "root", {"root": self.facts.get("root"), "checks": [{"message": error}] if error else []}
+            )
+            observed.setdefault("administrators", self.facts.get("administrators") or {})
         self.observed = observed
         self.settings = observed.get("settings") or {}
         self.account = observed.get("account_id")
@@ -589,13 +685,7 @@ class _Checklist:
             )
         self._role("cmp", 2, "cmp_role", "Role for DoiT's Cloud Management Platform")
         self._role("awsadmin", 2, "awsadmin_role", "Role for billing data under the AWS Channel Reseller Program")
-        self.manual(
-            "spp",
-            2,
-            "Organization onboarded to the Solution Provider Program",
-            "onboard the organization to the Solution Provider Program in the AWS Channel Management dashboard",
-            "DoiT",
-        )
+        self._spp()
 
     def _role(self, role, phase, id, title):  # pylint: disable=redefined-builtin
         name = self.settings.get(f"{role}_role_name")
@@ -669,20 +759,8 @@ class _Checklist:
     # --- step 3: account configuration (DoiT) ---
 
     def configuration(self):
-        self.manual(
-            "payment_method",
-            3,
-            "Payment method replaced with DoiT's",
-            "replace the payment method with DoiT's (Billing console > Payment preferences)",
-            "DoiT",
-        )
-        self.manual(
-            "tax_profile",
-            3,
-            "Tax profile set to the country of DoiT's billing profile",
-            "set the tax profile to the country of DoiT's billing profile (Billing console > Tax settings)",
-            "DoiT",
-        )
+        self._payment_method()
+        self._tax_profile()
         self.manual(
             "email_verification",
             3,
@@ -694,6 +772,7 @@ class _Checklist:
         self._bucket()
         self._bucket_policy()
         self._report()
+        self._report_delivery()
 
     def _bucket(self):
         bucket = self.settings.get("bucket_name")
@@ -782,6 +861,286 @@ class _Checklist:
             else None,
             remedy=f"{'create' if new else 'update'} Cost and Usage Report {name}",
         )
+
+    # --- the API evidence of DoiT's billing steps (doit_readiness_info) ---
+
+    def _unread(self, id, phase, title, error, action, by_hand, who, blocking):  # pylint: disable=redefined-builtin
+        """An item whose read failed: unknown, with why (doit_readiness_info's ``*_error``) and what to do."""
+        error = error or f"{action} was not read"
+        if error.startswith("access denied"):
+            remedy = f"allow {action} for these credentials, or {by_hand}"
+        elif error.startswith("throttled"):
+            remedy = f"run again later (AWS throttled or failed the call), or {by_hand}"
+        elif "upgrade botocore" in error:
+            remedy = f"upgrade botocore on the controller ({error.split('upgrade botocore ', 1)[1]}), or {by_hand}"
+        else:
+            remedy = by_hand
+        self.add(id, phase, title, records.UNKNOWN, f"could not check: {error}", remedy, who, blocking=blocking)
+
+    def _spp(self):
+        title = "Organization onboarded to the Solution Provider Program"
+        step = "onboard the organization to the Solution Provider Program in the AWS Channel Management dashboard"
+        by_hand = "confirm with DoiT that the organization is onboarded to SPP"
+        expected = str(self.settings.get("billing_transfer_account_id") or "")
+        call = "organizations:ListOutboundResponsibilityTransfers"
+        if self.facts is None:
+            self.manual("spp", 2, title, step, "DoiT")
+            return
+        transfers = self.facts.get("billing_transfers")
+        if transfers is None:
+            error = self.facts.get("billing_transfers_error")
+            self._unread("spp", 2, title, error, call, by_hand, "DoiT", blocking=bool(expected))
+            return
+
+        def matches(transfer):
+            return not expected or transfer.get("target_account_id") == expected
+
+        def named(transfer):
+            email = f" ({transfer['target_email']})" if transfer.get("target_email") else ""
+            return f"{transfer.get('target_account_id')}{email}, transfer {transfer.get('id')}"
+
+        active = [t for t in transfers if t.get("active")]
+        invited = [t for t in transfers if t.get("status") == "REQUESTED" and matches(t)]
+        mine = [t for t in active if matches(t)]
+        if mine:
+            since = f" since {mine[0]['started']}" if mine[0].get("started") else ""
+            self.add(
+                "spp",
+                2,
+                title,
+                records.VERIFIED,
+                f"the billing of organization {self._organization_id()} is transferred to {named(mine[0])}{since} "
+                f"({call})",
+            )
+        elif invited:
+            handshake = invited[0].get("handshake_id")
+            self.add(
+                "spp",
+                2,
+                title,
+                records.FAILED,
+                f"a billing transfer to {named(invited[0])} waits for this organization to accept it ({call})",
+                "accept the billing transfer invitation in the AWS Organizations console of the management account"
+                + (f" (aws organizations accept-handshake --handshake-id {handshake})" if handshake else ""),
+                "customer",
+            )
+        elif active:
+            self.add(
+                "spp",
+                2,
+                title,
+                records.FAILED,
+                f"the billing of organization {self._organization_id()} is transferred to {named(active[0])}, "
+                f"not to {expected} ({call})",
+                f"{step}; check {PREFIX}billing_transfer_account_id with DoiT",
+                "DoiT",
+            )
+        elif expected:
+            self.add(
+                "spp",
+                2,
+                title,
+                records.FAILED,
+                f"no billing transfer of organization {self._organization_id()} to {expected} ({call})",
+                step,
+                "DoiT",
+            )
+        else:
+            self.manual(
+                "spp",
+                2,
+                title,
+                step,
+                "DoiT",
+                evidence=f"no billing transfer of organization {self._organization_id()} to another organization "
+                f"({call}); SPP onboarding may not use one: {by_hand}, or set {PREFIX}billing_transfer_account_id "
+                "to verify it",
+            )
+
+    def _organization_id(self):
+        return (self.get("organization").get("organization") or {}).get("id")
+
+    def _payment_method(self):
+        title = "Payment method replaced with DoiT's"
+        step = "replace the payment method with DoiT's (Billing console > Payment preferences)"
+        by_hand = "confirm it in the Billing console (Payment preferences)"
+        expected = self.settings.get("payment_method") or ""
+        call = "payments:ListPaymentInstruments"
+        if self.facts is None:
+            self.manual("payment_method", 3, title, step, "DoiT")
+            return
+        instruments = self.facts.get("payment_instruments")
+        if instruments is None:
+            error = self.facts.get("payment_instruments_error")
+            self._unread("payment_method", 3, title, error, call, by_hand, "DoiT", blocking=bool(expected))
+            return
+        listed = (
+            ", ".join(f"{i.get('payment_method')} {i.get('status')} ({i.get('id')})" for i in instruments)
+            or "no payment instrument"
+        )
+        if not expected:
+            self.manual(
+                "payment_method",
+                3,
+                title,
+                step,
+                "DoiT",
+                evidence=f"payment instruments of {self.account}: {listed} ({call}); set {PREFIX}payment_method "
+                "to the kind DoiT sets up to verify it",
+            )
+            return
+        found = [i for i in instruments if i.get("payment_method") == expected and i.get("status") == "ACTIVE"]
+        self.add(
+            "payment_method",
+            3,
+            title,
+            records.VERIFIED if found else records.FAILED,
+            f"{'an' if found else 'no'} ACTIVE {expected} payment instrument on {self.account}; "
+            f"its payment instruments: {listed} ({call})",
+            step,
+            "DoiT",
+        )
+
+    def _tax_profile(self):
+        title = "Tax profile set to the country of DoiT's billing profile"
+        step = "set the tax profile to the country of DoiT's billing profile (Billing console > Tax settings)"
+        by_hand = "confirm it in the Billing console (Tax settings)"
+        expected = self.settings.get("tax_country") or ""
+        call = "tax:ListTaxRegistrations"
+        if self.facts is None:
+            self.manual("tax_profile", 3, title, step, "DoiT")
+            return
+        registrations = self.facts.get("tax_registrations")
+        if registrations is None:
+            error = self.facts.get("tax_registrations_error")
+            self._unread("tax_profile", 3, title, error, call, by_hand, "DoiT", blocking=bool(expected))
+            return
+        mine = next((r for r in registrations if r.get("account_id") == self.account), {})
+        if mine.get("country"):
+            country = mine["country"]
+            seen = (
+                f"the tax registration of {self.account} is in {country} "
+                f"({mine.get('registration_type')}, {mine.get('status')})"
+            )
+            usable = mine.get("status") not in ("Deleted", "Rejected")
+        elif mine.get("address_country"):
+            country = mine["address_country"]
+            seen = f"{self.account} has no tax registration; its tax address is in {country}"
+            usable = True
+        else:
+            country = None
+            seen = f"{self.account} has no tax registration and no tax address"
+            usable = False
+        if not expected:
+            self.manual(
+                "tax_profile",
+                3,
+                title,
+                step,
+                "DoiT",
+                evidence=f"{seen} ({call}); set {PREFIX}tax_country to the country of DoiT's billing profile "
+                "to verify it",
+            )
+            return
+        ok = usable and country == expected
+        if country == expected and not usable:
+            step = f"the registration in {country} is {mine.get('status')}: correct it with AWS (Tax settings)"
+        self.add(
+            "tax_profile",
+            3,
+            title,
+            records.VERIFIED if ok else records.FAILED,
+            f"{seen}{'' if ok else f', expected {expected}'} ({call})",
+            step,
+            "DoiT",
+        )
+
+    def _report_delivery(self):
+        name = self.settings.get("report_name")
+        bucket = self.settings.get("bucket_name")
+        title = f"Cost and Usage Report {name} is delivered to the bucket"
+        call = "cur:DescribeReportDefinitions ReportStatus"
+        report = self.get("report")
+        if "delivery" not in report:
+            return  # a cur_report result of 0.2 (no delivery): no record rather than a wrong one
+        delivery = report.get("delivery") or {}
+        status = delivery.get("last_status")
+        wait = "run the playbook again after AWS's next delivery (AWS updates the report within 24 hours)"
+        if not report.get("delivery"):
+            made = "would be created by this run" if self.check_mode else "was created by this run"
+            self.add(
+                "report_delivery",
+                3,
+                title,
+                records.UNKNOWN,
+                f"not delivered yet: report {name} {made}",
+                wait,
+                "DoiT",
+                blocking=False,
+            )
+        elif status == "SUCCESS":
+            self.add(
+                "report_delivery",
+                3,
+                title,
+                records.VERIFIED,
+                f"AWS last delivered report {name} to s3://{bucket} at {delivery.get('last_delivery')} ({call} "
+                "lastStatus SUCCESS)",
+            )
+        elif status in ("ERROR_PERMISSIONS", "ERROR_NO_BUCKET"):
+            problem = (
+                f"the policy of bucket {bucket} did not let billingreports.amazonaws.com write"
+                if status == "ERROR_PERMISSIONS"
+                else f"bucket {bucket} did not exist"
+            )
+            evidence = (
+                f"AWS's last delivery of report {name} failed with {status} at {delivery.get('last_delivery')}: "
+                f"{problem} ({call})"
+            )
+            fixed = self._is_fixed_by_this_run(status)
+            if fixed:
+                self.add(
+                    "report_delivery",
+                    3,
+                    title,
+                    records.UNKNOWN,
+                    f"{evidence}; {fixed}",
+                    wait,
+                    "DoiT",
+                    blocking=False,
+                )
+            else:
+                self.add(
+                    "report_delivery",
+                    3,
+                    title,
+                    records.FAILED,
+                    evidence,
+                    f"let billingreports.amazonaws.com write to s3://{bucket} (the bucket policy this role merges; "
+                    "no bucket policy statement or SCP may deny it), then wait for AWS's next delivery",
+                    "DoiT",
+                )
+        else:
+            self.add(
+                "report_delivery",
+                3,
+                title,
+                records.UNKNOWN,
+                f"not delivered yet: AWS has not delivered report {name} ({call} has no lastStatus)",
+                wait,
+                "DoiT",
+                blocking=False,
+            )
+
+    def _is_fixed_by_this_run(self, status):
+        """What this run changed that the failed delivery's cause may have been, in words; None when nothing."""
+        policy_changed = bool((self.get("report").get("bucket_policy") or {}).get("changed"))
+        bucket_changed = _is_changed(self.get("bucket")) or bool(self.check_mode and self.observed.get("bucket_plan"))
+        if status == "ERROR_PERMISSIONS" and policy_changed:
+            return f"this run {'would merge' if self.check_mode else 'merged'} the delivery statements into it"
+        if status == "ERROR_NO_BUCKET" and bucket_changed:
+            return f"this run {'would create or update' if self.check_mode else 'created or updated'} the bucket"
+        return None
 
 
 def onboarding_result(observed):

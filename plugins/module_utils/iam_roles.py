@@ -606,6 +606,41 @@ def converge_roles(
     return any(p["calls"] for p in plans), results, diff, warnings
 
 
+# --- read-only verification (no write, no plan) --------------------------------
+
+
+def role_findings(current, desired):
+    """How one role as read (``read_role``) differs from its desired state (``desired_role``); pure.
+
+    Returns a dict: ``exists``, ``should_exist``, ``trust_ok`` (the trust policy is exactly the desired one),
+    ``missing_policies`` and ``extra_policies`` (ARNs; none when the desired state leaves attachments alone),
+    ``extra_inline_policies`` (names; none are declared on a role that declares none).
+    """
+    should_exist = desired["state"] == "present"
+    if not current or not should_exist:
+        return {
+            "exists": bool(current),
+            "should_exist": should_exist,
+            "trust_ok": None,
+            "missing_policies": [],
+            "extra_policies": [],
+            "extra_inline_policies": [],
+        }
+    wanted = desired["managed_policies"]
+    attached = set(current["managed_policies"])
+    declared_inline = set(desired.get("inline_policies") or {})
+    return {
+        "exists": True,
+        "should_exist": True,
+        "trust_ok": not compare_policies(
+            current["trust_policy"], desired["trust_policy"], default_version="2012-10-17"
+        ),
+        "missing_policies": [] if wanted is None else sorted(set(wanted) - attached),
+        "extra_policies": [] if wanted is None else sorted(attached - set(wanted)),
+        "extra_inline_policies": sorted(set(current.get("inline_policies") or {}) - declared_inline),
+    }
+
+
 def account_id_from(results):
     """The account the roles live in, read from their ARNs (no extra call)."""
     for result in results:

@@ -183,6 +183,48 @@ def read_account(organizations, account_id):
     return _account_view(account)
 
 
+def _transfer_view(transfer, now):
+    source = transfer.get("Source") or {}
+    target = transfer.get("Target") or {}
+    end = transfer.get("EndTimestamp")
+    return {
+        "id": transfer.get("Id"),
+        "arn": transfer.get("Arn"),
+        "name": transfer.get("Name"),
+        "type": transfer.get("Type"),
+        "status": transfer.get("Status"),
+        "source_account_id": source.get("ManagementAccountId"),
+        "target_account_id": target.get("ManagementAccountId"),
+        "target_email": target.get("ManagementAccountEmail"),
+        "started": _iso(transfer.get("StartTimestamp")),
+        "ended": _iso(end),
+        "handshake_id": transfer.get("ActiveHandshakeId"),
+        # An accepted transfer stays listed after it ends.
+        "active": transfer.get("Status") == "ACCEPTED" and (end is None or now is None or end > now),
+    }
+
+
+@OrganizationsErrorHandler.common_error_handler(
+    "list the organization's outbound billing transfers (organizations:ListOutboundResponsibilityTransfers)"
+)
+def read_outbound_billing_transfers(organizations, now=None):
+    """Transfers (and invitations) of the organization's billing to an account outside it: every page, each retried.
+
+    ``now`` (an aware datetime) tells an accepted transfer that has ended from one that is active.
+    botocore has no paginator for this call, and AWS may answer an empty page with a NextToken: read on until
+    there is none.
+    """
+    client = retrying(organizations)
+    found = []
+    params = {"Type": "BILLING"}
+    while True:
+        page = client.list_outbound_responsibility_transfers(aws_retry=True, **params)
+        found.extend(_transfer_view(transfer, now) for transfer in page.get("ResponsibilityTransfers") or [])
+        if not page.get("NextToken"):
+            return found
+        params["NextToken"] = page["NextToken"]
+
+
 def membership_of(account_id, organization):
     if organization is None:
         return "standalone"
@@ -465,3 +507,102 @@ def _check_accounts(organizations, params, result, error):
         checked.append(evaluate_accounts(result["accounts"], organization, account_id))
     checked.extend(evaluate_required_members(required, found, organization))
     return checked
+
+
+# --- the organization's tree (the aws_organization inventory plugin) ---------
+#
+# The accounts are read OU by OU (ListAccountsForParent), not with ListAccounts: that gives each account's place
+# in the tree with no per-account ListParents call. The calls grow with the pages and the organizational units,
+# never with one call per account: DescribeOrganization, ListRoots, then per organizational unit visited one
+# ListOrganizationalUnitsForParent and, when its accounts are wanted, one ListAccountsForParent (a call per page
+# each). Only tags (ListTagsForResource) cost a call per account, and only when asked for.
+
+
+@OrganizationsErrorHandler.common_error_handler("list the organization's roots (organizations:ListRoots)")
+def read_roots(organizations):
+    return [
+        {"id": root["Id"], "name": root.get("Name") or "Root"}
+        for root in paginate(organizations, "list_roots", "Roots")
+    ]
+
+
+@OrganizationsErrorHandler.common_error_handler(
+    "list an organizational unit's children (organizations:ListOrganizationalUnitsForParent)"
+)
+def read_child_units(organizations, parent_id):
+    units = paginate(organizations, "list_organizational_units_for_parent", "OrganizationalUnits", ParentId=parent_id)
+    return [{"id": unit["Id"], "name": unit.get("Name") or unit["Id"]} for unit in units]
+
+
+@OrganizationsErrorHandler.common_error_handler(
+    "list an organizational unit's accounts (organizations:ListAccountsForParent)"
+)
+def read_accounts_for_parent(organizations, parent_id):
+    return [
+        _account_view(account)
+        for account in paginate(organizations, "list_accounts_for_parent", "Accounts", ParentId=parent_id)
+    ]
+
+
+@OrganizationsErrorHandler.common_error_handler("list an account's tags (organizations:ListTagsForResource)")
+def read_account_tags(organizations, account_id):
+    tags = paginate(organizations, "list_tags_for_resource", "Tags", ResourceId=account_id)
+    return {tag["Key"]: tag["Value"] for tag in tags}
+
+
+def unit_path(names):
+    """An organizational unit's path from the root by names, as the inventory shows it: ``Root/Workloads/Prod``."""
+    return "/".join(names)
+
+
+def read_tree(organizations, wanted_unit=None, with_tags=False, wanted_account=None):
+    """The organization, its organizational units and the accounts in them, as plain data (JSON-serializable).
+
+    ``wanted_unit(unit)`` decides, for each organizational unit (root included) before any call about it, one of
+    ``"accounts"`` (list its accounts and look below it), ``"below"`` (only look below it: a wanted unit may be
+    there) or ``"skip"`` (neither); by default every unit's accounts are read. A unit here is
+    ``{"id", "name", "path", "ids"}``: ``path`` by names from the root, ``ids`` the IDs from the root to it.
+    ``with_tags`` adds each account's tags (one ListTagsForResource per account), only for the accounts
+    ``wanted_account(account)`` accepts when it is given (the others keep ``tags`` None).
+
+    Returns ``{"organization": read_organization(...), "units": [unit, ...], "accounts": [account, ...]}``, each
+    account being ``_account_view`` plus ``unit_id``, ``unit_path`` and ``tags`` (None unless ``with_tags``).
+    Raises OrganizationsError when a read fails (after the retries) or the credentials' account is in no
+    organization.
+    """
+    organizations = retrying(organizations)
+    organization = read_organization(organizations)
+    if organization is None:
+        raise OrganizationsError(
+            message="The credentials' account is in no AWS organization: use credentials of an organization's "
+            "management account (or of a delegated administrator for AWS Organizations)"
+        )
+    wanted_unit = wanted_unit or (lambda unit: "accounts")
+    units, accounts = [], []
+    pending = [
+        {"id": root["id"], "name": root["name"], "path": unit_path([root["name"]]), "ids": [root["id"]]}
+        for root in read_roots(organizations)
+    ]
+    while pending:
+        unit = pending.pop(0)
+        decision = wanted_unit(unit)
+        if decision == "skip":
+            continue
+        units.append(unit)
+        if decision == "accounts":
+            for account in read_accounts_for_parent(organizations, unit["id"]):
+                accounts.append({**account, "unit_id": unit["id"], "unit_path": unit["path"], "tags": None})
+        for child in read_child_units(organizations, unit["id"]):
+            pending.append(
+                {
+                    "id": child["id"],
+                    "name": child["name"],
+                    "path": unit_path([unit["path"], child["name"]]),
+                    "ids": [*unit["ids"], child["id"]],
+                }
+            )
+    if with_tags:
+        for account in accounts:
+            if wanted_account is None or wanted_account(account):
+                account["tags"] = read_account_tags(organizations, account["id"])
+    return {"organization": organization, "units": units, "accounts": accounts}

@@ -47,6 +47,11 @@ NOT_READY = "not_ready"
 UNVERIFIED = "unknown"
 
 RECORD_KEYS = ("id", "phase", "title", "account", "status", "blocking", "evidence", "remedy", "who")
+# Optional: a manual item's confirmation (how a person confirms the step is done), in the readiness report.
+OPTIONAL_RECORD_KEYS = ("confirm",)
+REPORT_KEYS = ("schema_version", "playbook", "generated_at", "check_mode", "ready", "accounts", "records")
+# Optional: the readiness report's verdict over the organization and the reports it was made from.
+OPTIONAL_REPORT_KEYS = ("organization", "inputs")
 _ID = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 _PHASE = re.compile(r"[0-8]|doit-[1-3]")
 _ACCOUNT = re.compile(r"[0-9]{12}")
@@ -150,7 +155,7 @@ def record_problems(record):
         return [f"a record must be a mapping, not {type(record).__name__}"]
     name = record.get("id", "?")
     problems = [f"record {name}: missing {key}" for key in RECORD_KEYS if key not in record]
-    problems += [f"record {name}: unknown key {key}" for key in record if key not in RECORD_KEYS]
+    problems += [f"record {name}: unknown key {key}" for key in record if key not in RECORD_KEYS + OPTIONAL_RECORD_KEYS]
     if problems:
         return problems
     if not isinstance(record["id"], str) or not _ID.fullmatch(record["id"]):
@@ -167,8 +172,8 @@ def record_problems(record):
         problems.append(f"record {name}: status must be one of {', '.join(STATUSES)} (got {record['status']!r})")
     if not isinstance(record["blocking"], bool):
         problems.append(f"record {name}: blocking must be true or false")
-    for key in ("evidence", "remedy", "who"):
-        if record[key] is not None and not isinstance(record[key], str):
+    for key in ("evidence", "remedy", "who", "confirm"):
+        if record.get(key) is not None and not isinstance(record[key], str):
             problems.append(f"record {name}: {key} must be a string or null")
     if record["status"] in (FAILED, UNKNOWN, MANUAL) and not record["remedy"]:
         problems.append(f"record {name}: a {record['status']} record needs a remedy (what a person does next)")
@@ -179,9 +184,8 @@ def report_problems(report):
     """Every way ``report`` breaks the schema."""
     if not isinstance(report, dict):
         return [f"a report must be a mapping, not {type(report).__name__}"]
-    keys = ("schema_version", "playbook", "generated_at", "check_mode", "ready", "accounts", "records")
-    problems = [f"report: missing {key}" for key in keys if key not in report]
-    problems += [f"report: unknown key {key}" for key in report if key not in keys]
+    problems = [f"report: missing {key}" for key in REPORT_KEYS if key not in report]
+    problems += [f"report: unknown key {key}" for key in report if key not in REPORT_KEYS + OPTIONAL_REPORT_KEYS]
     if problems:
         return problems
     if report["schema_version"] != SCHEMA_VERSION:

@@ -9,12 +9,16 @@ retrying client does not wrap paginators. Here:
 
 - ``backoff()`` is the one retry decorator: AWSRetry.jittered_backoff with the
   codes AWS uses for throttling and passing failures, about a minute and a half
-  of waiting at most before the error is reported.
+  of waiting at most before the error is reported; the standard
+  ``AWS_MAX_ATTEMPTS`` environment variable, when set, bounds it as it bounds
+  botocore's own retries.
 - ``retrying(client)`` makes any boto3 client (plain, or already wrapped by
   ``module.client(..., retry_decorator=...)``) take ``aws_retry=True``.
 - ``paginate(client, name, key, **params)`` reads every page of a paginated
   call, the whole read retried (amazon.aws's paginated_query_with_retries).
 """
+
+import os
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
@@ -41,10 +45,27 @@ TRANSIENT_ERROR_CODES = [
 ]
 
 
+# AWSRetry's ``retries`` counts every attempt, the first one included.
+DEFAULT_ATTEMPTS = 8
+
+
+def attempts_allowed(environ=None):
+    """How many times a call is made before its failure is reported: AWS_MAX_ATTEMPTS when set (the setting that
+    bounds every AWS SDK's attempts bounds ours too), else ``DEFAULT_ATTEMPTS``. A value that is not a whole number
+    of at least 1 is ignored."""
+    value = (os.environ if environ is None else environ).get("AWS_MAX_ATTEMPTS", "")
+    try:
+        attempts = int(value)
+    except ValueError:
+        return DEFAULT_ATTEMPTS
+    return attempts if attempts >= 1 else DEFAULT_ATTEMPTS
+
+
 def backoff():
-    """The collection's retry decorator: 8 retries, 1 s doubling to 20 s at most, jittered (about 90 s in all)."""
+    """The collection's retry decorator: 8 attempts (or AWS_MAX_ATTEMPTS), waiting 1 s doubling to 20 s at most
+    between them, jittered (about 90 s in all with 8 attempts)."""
     return AWSRetry.jittered_backoff(
-        retries=8, delay=1, backoff=2.0, max_delay=20, catch_extra_error_codes=TRANSIENT_ERROR_CODES
+        retries=attempts_allowed(), delay=1, backoff=2.0, max_delay=20, catch_extra_error_codes=TRANSIENT_ERROR_CODES
     )
 
 

@@ -250,6 +250,21 @@ report:
       description: Tags of the report.
       type: dict
       sample: {ManagedBy: diatonic.partnercentral}
+delivery:
+  description:
+    - The report's last delivery, as C(cur:DescribeReportDefinitions) reported it before this run's writes; null
+      when the report did not exist.
+  returned: always
+  type: dict
+  contains:
+    last_delivery:
+      description: When AWS last delivered the report (AWS's format, C(YYYYMMDDTHHMMSSZ)); null before the first.
+      type: str
+      sample: 20261125T013045Z
+    last_status:
+      description: V(SUCCESS), V(ERROR_PERMISSIONS) or V(ERROR_NO_BUCKET); null before the first delivery.
+      type: str
+      sample: SUCCESS
 bucket_policy:
   description:
     - The bucket policy with the billing reports statements merged in.
@@ -341,7 +356,11 @@ def main():
     for warning in result["warnings"]:
         module.warn(warning)
     module.exit_json(
-        changed=result["changed"], report=result["report"], bucket_policy=result["bucket_policy"], diff=result["diff"]
+        changed=result["changed"],
+        report=result["report"],
+        bucket_policy=result["bucket_policy"],
+        delivery=result["delivery"],
+        diff=result["diff"],
     )
 
 

@@ -31,6 +31,12 @@ def pytest_configure(config):
         raise pytest.UsageError(f"{COLLECTION_LINK} is missing: run `make setup` first")
 
 
+def pytest_collection_modifyitems(items):
+    """Files marked long_file first: `--dist loadfile` hands files to the workers in collection order, and a long
+    file handed out last would end the run alone (a stable sort keeps each file's tests together and in order)."""
+    items.sort(key=lambda item: item.get_closest_marker("long_file") is None)
+
+
 def _started_sandbox(tmp_path_factory):
     log_path = tmp_path_factory.mktemp("sandbox") / "sandbox.log"
     return Sandbox(log_path=str(log_path))

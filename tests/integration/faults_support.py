@@ -42,3 +42,9 @@ def kill_after_writes(sandbox, command: list[str], writes: int) -> None:
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     assert len(write_calls(sandbox.calls())) >= writes, "the run ended before it could be killed part-way"
+
+
+def few_attempts_env(sandbox) -> dict:
+    """The sandbox's environment with AWS_MAX_ATTEMPTS=2: for a call that keeps failing, the collection's retries
+    (and botocore's, through the credentials role) give up after two attempts instead of waiting a minute."""
+    return {**sandbox.env(), "AWS_MAX_ATTEMPTS": "2"}

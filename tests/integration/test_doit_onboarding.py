@@ -2,8 +2,10 @@
 
 What a user checks after onboarding: the two roles trust exactly DoiT's account with the external ID condition,
 the bucket is private, encrypted and lets the billing reports service deliver this account's reports, and the
-report points at that bucket and prefix. A rerun changes nothing, check mode writes nothing, a member account
-and bad variables are refused before any write, and the external ID never appears in the output.
+report points at that bucket and prefix. A rerun changes nothing, check mode writes nothing, a drifted trust is
+put back, and the external ID never appears in the output. What the user gives or already has (a bucket policy,
+the root e-mail, a member account, bad variables): test_doit_onboarding_inputs.py; the management account's root
+MFA and IAM users: test_doit_onboarding_management_account.py.
 """
 
 import itertools
@@ -18,17 +20,14 @@ from integration_support import DEFAULT_ACCOUNT_ID
 from integration_support import ROOT
 from integration_support import Org
 from integration_support import PlaybookRun
-from integration_support import assume_role_arn
 from integration_support import aws_client
 from integration_support import make_org
 from integration_support import new_account_id
 from integration_support import report_definition
 from integration_support import role_state
 from integration_support import run_playbook
-from integration_support import set_state
 from integration_support import trust_statements
 from integration_support import write_calls
-from integration_support import write_inventory
 
 PLAYBOOK = os.path.join(ROOT, "playbooks", "doit_onboarding.yml")
 DOIT_ACCOUNT = "999988887777"
@@ -76,8 +75,9 @@ def expected_trust(external_id: str) -> list[dict]:
 _runs = itertools.count(1)
 
 
-def onboard(org, extra_vars, *args, inventory=None):
-    """One run of the playbook, writing its JSON report to a file of its own (``run.report_path``)."""
+def onboard(org, extra_vars, *args, inventory=None, env=None):
+    """One run of the playbook, writing its JSON report to a file of its own (``run.report_path``); ``env`` as
+    run_playbook's."""
     report_path = os.path.join(str(org.directory), f"doit_onboarding_{next(_runs)}.json")
     run = run_playbook(
         org.sandbox,
@@ -85,6 +85,7 @@ def onboard(org, extra_vars, *args, inventory=None):
         *args,
         inventory=inventory or org.inventory,
         extra_vars={"doit_onboarding_report_path": report_path, **extra_vars},
+        env=env,
         tmp=org.directory,
     )
     run.report_path = report_path
@@ -246,7 +247,8 @@ def test_the_report_is_delivered_to_the_bucket_and_prefix(applied):
     assert definition is not None
     assert (definition["S3Bucket"], definition["S3Prefix"], definition["S3Region"]) == (name, "cur", "us-east-1")
     assert definition["TimeUnit"] == "HOURLY"
-    assert definition["AdditionalSchemaElements"] == ["RESOURCES"]
+    # What DoiT reads: resource IDs and split cost allocation data (doit_onboarding_report_schema_elements).
+    assert definition["AdditionalSchemaElements"] == ["RESOURCES", "SPLIT_COST_ALLOCATION_DATA"]
 
 
 def test_everything_was_written_in_the_management_account_only(applied):
@@ -324,12 +326,11 @@ def test_the_external_id_never_appears_in_the_output_or_the_report(applied):
         assert extra_vars["doit_onboarding_external_id"] not in handle.read()
 
 
-def test_a_drifted_trust_is_previewed_then_put_back(sandbox, new_org):
-    org = new_org(members=1)
-    extra_vars = doit_vars()
-    extra_vars.update(own_roles(extra_vars))
-    name = extra_vars["doit_onboarding_cmp_role_name"]
-    assert onboard(org, extra_vars).ok
+def test_a_drifted_trust_is_previewed_then_put_back(sandbox, applied):
+    # Last in the file: it changes the role that the tests above read, and puts it back.
+    org, extra_vars, first = applied.org, applied.extra_vars, applied.run
+    assert first.ok, first.log
+    name = "doitintl_cmp"
     iam = aws_client(sandbox, "iam")
     loose = {
         "Version": "2012-10-17",
@@ -355,149 +356,3 @@ def test_a_drifted_trust_is_previewed_then_put_back(sandbox, new_org):
     )
     assert repaired.ok, repaired.log
     assert role_state(iam, name).trust == expected_trust(extra_vars["doit_onboarding_external_id"])
-
-
-def test_an_existing_bucket_policy_is_merged_not_replaced(sandbox, new_org):
-    org = new_org(members=1)
-    extra_vars = doit_vars()
-    extra_vars.update(own_roles(extra_vars))
-    bucket = bucket_name(extra_vars)
-    s3 = aws_client(sandbox, "s3")
-    s3.create_bucket(Bucket=bucket)
-    audit = {
-        "Sid": "AuditorsRead",
-        "Effect": "Allow",
-        "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
-        "Action": "s3:GetObject",
-        "Resource": f"arn:aws:s3:::{bucket}/*",
-    }
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [audit]}))
-
-    run = onboard(org, extra_vars)
-
-    assert run.ok, run.log
-    statements = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]
-    assert statements[0] == audit
-    assert [s["Sid"] for s in statements] == [
-        "AuditorsRead",
-        "AllowBillingReportsBucketCheck",
-        "AllowBillingReportsDelivery",
-    ]
-
-
-def test_a_member_account_is_refused_before_any_write(sandbox, new_org):
-    org = new_org(members=1)
-    member = org.members[0]
-    directory = os.path.join(org.directory, "as_member")
-    os.makedirs(directory)
-    inventory = write_inventory(
-        directory,
-        management={"aws_account_id": member, "aws_assume_role_arn": assume_role_arn(member)},
-        partnercentral={
-            "aws_account_id": org.partnercentral,
-            "aws_assume_role_arn": assume_role_arn(org.partnercentral),
-        },
-    )
-    sandbox.reset_calls()
-
-    run = onboard(org, doit_vars(), inventory=inventory)
-
-    assert not run.ok
-    assert any("must be the management account" in message for message in run.failure_messages()), run.log
-    assert write_calls(sandbox.calls()) == []
-    assert role_state(aws_client(sandbox, "iam", member), "doitintl_cmp") is None
-
-
-def test_bad_variables_fail_naming_them_before_any_aws_call(sandbox, new_org):
-    # Every rule is a unit test of the doit_problems filter (tests/unit/test_doit.py); this is the role's wiring.
-    org = new_org(members=0)
-    extra_vars = doit_vars(
-        doit_onboarding_external_id="has spaces in it",
-        doit_onboarding_report_format="Parquet",
-        doit_onboarding_cmp_policy={
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Alow", "Action": "ce:Get*", "Resource": "*"}],
-        },
-    )
-    sandbox.reset_calls()
-
-    run = onboard(org, extra_vars)
-
-    assert not run.ok, run.log
-    failures = " ".join(run.failure_messages())
-    assert "doit_onboarding_external_id holds characters" in failures, run.log
-    assert "doit_onboarding_report_format Parquet needs doit_onboarding_report_compression Parquet" in failures
-    assert "doit_onboarding_cmp_policy statement 1 has Effect 'Alow'" in failures
-    assert sandbox.calls() == [], "no AWS call before the variables are right"
-    assert "has spaces in it" not in run.output, "the external ID must not be echoed"
-
-
-def test_root_mfa_is_verified_not_assumed(own_sandbox, tmp_path):
-    org = make_org(own_sandbox, tmp_path, members=0)
-    extra_vars = doit_vars()
-
-    set_state(own_sandbox, org.management, root_mfa=False)
-    own_sandbox.reset_calls()
-    required = onboard(org, {**extra_vars, "doit_onboarding_require_root_mfa": True})
-    required_writes = write_calls(own_sandbox.calls())
-    without = onboard(org, extra_vars)
-    set_state(own_sandbox, org.management, root_mfa=True)
-    with_mfa = onboard(org, {**extra_vars, "doit_onboarding_require_root_mfa": True})
-
-    assert not required.ok
-    assert any("has no MFA" in message for message in required.failure_messages()), required.log
-    assert required_writes == []
-    assert without.ok, without.log
-    root_mfa = records_of(without)["doit.root_mfa"]
-    assert (root_mfa["status"], root_mfa["who"]) == ("failed", "DoiT"), root_mfa
-    assert "AccountMFAEnabled=0" in root_mfa["evidence"]
-    assert with_mfa.ok, with_mfa.log
-    assert records_of(with_mfa)["doit.root_mfa"]["status"] == "verified"
-
-
-def test_the_admin_user_is_checked_and_created_only_when_asked(own_sandbox, tmp_path):
-    org = make_org(own_sandbox, tmp_path, members=0)
-    extra_vars = doit_vars()
-    iam = aws_client(own_sandbox, "iam")
-
-    checked = onboard(org, extra_vars)
-    users_after_check = [u["UserName"] for u in iam.list_users()["Users"]]
-    created = onboard(org, {**extra_vars, "doit_onboarding_admin_user_create": True})
-    rerun = onboard(org, {**extra_vars, "doit_onboarding_admin_user_create": True})
-    iam.create_group(GroupName="Admins")
-    iam.attach_group_policy(GroupName="Admins", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
-    iam.create_user(UserName="alice")
-    iam.add_user_to_group(GroupName="Admins", UserName="alice")
-    through_group = onboard(org, extra_vars)
-
-    assert checked.ok, checked.log
-    assert users_after_check == [], "without doit_onboarding_admin_user_create no user may be created"
-    admin = records_of(checked)["doit.admin_user"]
-    assert (admin["status"], admin["who"]) == ("failed", "customer"), admin
-    assert "doit_onboarding_admin_user_create: true" in admin["remedy"]
-    assert created.ok, created.log
-    attached = iam.list_attached_user_policies(UserName="org-admin")["AttachedPolicies"]
-    assert [p["PolicyName"] for p in attached] == ["AdministratorAccess"]
-    assert rerun.ok and rerun.changed == 0, rerun.log
-    assert through_group.ok, through_group.log
-    assert records_of(created)["doit.admin_user_credentials"]["status"] == "manual"
-    admin = records_of(through_group)["doit.admin_user"]
-    assert admin["status"] == "verified"
-    assert f"on {org.management}, directly or through a group: alice, org-admin" in admin["evidence"]
-
-
-def test_the_root_email_change_is_verified_when_doits_address_is_given(sandbox, new_org):
-    org = new_org(members=0)
-    extra_vars = doit_vars()
-    extra_vars.update(own_roles(extra_vars))
-    email = aws_client(sandbox, "organizations").describe_organization()["Organization"]["MasterAccountEmail"]
-
-    matching = onboard(org, {**extra_vars, "doit_onboarding_root_email": email})
-    other = onboard(org, {**extra_vars, "doit_onboarding_root_email": "aws-root@doit.example"})
-
-    assert matching.ok and other.ok
-    assert records_of(matching)["doit.root_email"]["status"] == "verified"
-    assert f"the root e-mail of {org.management} is {email}" in records_of(matching)["doit.root_email"]["evidence"]
-    mismatch = records_of(other)["doit.root_email"]
-    assert (mismatch["status"], mismatch["who"]) == ("failed", "customer"), mismatch
-    assert "expected aws-root@doit.example" in mismatch["evidence"]

@@ -5,6 +5,7 @@ import os
 import pytest
 from faults_support import BUSY_AWS
 from faults_support import KILL_POINTS
+from faults_support import few_attempts_env
 from faults_support import injected
 from faults_support import kill_after_writes
 from integration_support import BIN
@@ -55,7 +56,7 @@ def test_a_call_that_keeps_failing_ends_the_run_naming_the_call_and_the_role(san
     org = new_org(members=0)
     faults(server_error=1.0, operations=["AttachRolePolicy"])
 
-    run = org.playbook()
+    run = org.playbook(env=few_attempts_env(sandbox))
 
     assert not run.ok, run.log
     message = " ".join(run.failure_messages())

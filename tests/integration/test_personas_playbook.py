@@ -1,12 +1,14 @@
-"""playbooks/personas.yml against a seeded sandbox organization: preview, apply, rerun, drift, overrides."""
+"""playbooks/personas.yml against a seeded sandbox organization: preview, apply, rerun, drift, overrides.
+
+Tests that read one run share it (module-scoped fixtures): each playbook run costs 10 to 30 s of CPU. Drift and
+roles made by hand: test_personas_drift.py (a file of its own so that make integration spreads the work).
+"""
 
 import json
-import re
 
 import pytest
 from integration_support import DEFAULT_ACCOUNT_ID
 from integration_support import PERSONA_POLICIES
-from integration_support import SERVICE_TRUST
 from integration_support import assert_persona_roles
 from integration_support import aws_policy_arn
 from integration_support import create_role_by_hand
@@ -86,102 +88,6 @@ def test_rerun_reports_no_change_and_writes_nothing(sandbox, applied):
     assert run.changed == 0, run.log
     assert iam_calls_in(calls, org.partnercentral), "the rerun did not read the Partner Central account's IAM"
     assert write_calls(calls) == []
-
-
-def test_policy_drift_is_previewed_then_repaired_and_a_foreign_policy_stays(sandbox, new_org):
-    org = new_org(members=1)
-    first = org.playbook()
-    assert first.ok, first.log
-    iam = org.iam(org.partnercentral)
-    marketing = "PartnerCentralRoleForMarketing"
-    marketing_policy = aws_policy_arn("AWSPartnerCentralMarketingManagement")
-    iam.detach_role_policy(RoleName=marketing, PolicyArn=marketing_policy)
-    iam.attach_role_policy(RoleName=marketing, PolicyArn=ADMINISTRATOR)
-    sandbox.reset_calls()
-
-    check = org.playbook("--check", "--diff")
-
-    assert check.ok, check.log
-    assert write_calls(sandbox.calls()) == []
-    assert check.changed >= 1, check.log
-    assert re.search(rf"^\+\s+\"{re.escape(marketing_policy)}\"", check.stdout, re.MULTILINE), check.log
-    assert role_state(iam, marketing).policies == {ADMINISTRATOR}
-
-    apply = org.playbook()
-
-    assert apply.ok, apply.log
-    assert role_state(iam, marketing).policies == {marketing_policy, ADMINISTRATOR}
-    assert any("AdministratorAccess" in w and marketing in w for w in apply.warnings()), apply.log
-
-    rerun = org.playbook()
-    assert rerun.ok, rerun.log
-    assert rerun.changed == 0, rerun.log
-
-
-def test_trust_drift_is_previewed_then_put_back_exactly(sandbox, new_org):
-    org = new_org(members=1)
-    first = org.playbook()
-    assert first.ok, first.log
-    iam = org.iam(org.partnercentral)
-    technical = "PartnerCentralRoleForTechnical"
-    foreign_principal = f"arn:aws:iam::{org.members[0]}:root"
-    foreign_trust = {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"AWS": foreign_principal}, "Action": "sts:AssumeRole"}],
-    }
-    iam.update_assume_role_policy(RoleName=technical, PolicyDocument=json.dumps(foreign_trust))
-    sandbox.reset_calls()
-
-    check = org.playbook("--check", "--diff")
-
-    assert check.ok, check.log
-    assert write_calls(sandbox.calls()) == []
-    assert check.changed >= 1, check.log
-    assert re.search(rf"^-.*{re.escape(foreign_principal)}", check.stdout, re.MULTILINE), check.log
-    assert role_state(iam, technical).trust != SERVICE_TRUST
-
-    apply = org.playbook()
-
-    assert apply.ok, apply.log
-    assert role_state(iam, technical).trust == SERVICE_TRUST
-
-
-def test_an_inline_policy_added_to_a_persona_role_is_reported_as_drift_and_kept(sandbox, new_org):
-    org = new_org(members=1)
-    assert org.playbook().ok
-    iam = org.iam(org.partnercentral)
-    read_only = "PartnerCentralRoleForReadOnly"
-    iam.put_role_policy(RoleName=read_only, PolicyName="added-by-hand", PolicyDocument=json.dumps(ALLOW_NOTHING))
-    sandbox.reset_calls()
-
-    run = org.playbook()
-
-    assert run.ok, run.log
-    assert run.changed == 0, run.log
-    assert write_calls(sandbox.calls()) == []
-    assert any(read_only in w and "added-by-hand" in w and "purge_inline_policies" in w for w in run.warnings()), (
-        run.log
-    )
-    assert role_state(iam, read_only).inline_policies == ["added-by-hand"]
-
-
-def test_partner_central_roles_the_configuration_does_not_declare_are_reported_and_kept(sandbox, new_org):
-    org = new_org(members=0)
-    iam = org.iam(org.partnercentral)
-    create_role_by_hand(iam, "PartnerCentralRoleForOldTeam", policies=[aws_policy_arn("ReadOnlyAccess")])
-    create_role_by_hand(iam, "PartnerCentralRoleForCloudAdmin-1a2b3c")  # made by AWS when the account is linked
-
-    run = org.playbook()
-
-    assert run.ok, run.log
-    drift = [w for w in run.warnings() if "does not declare" in w]
-    assert len(drift) == 1 and "PartnerCentralRoleForOldTeam" in drift[0], run.log
-    assert "CloudAdmin" not in drift[0], "the role AWS makes at linking is expected, not drift"
-    assert role_state(iam, "PartnerCentralRoleForOldTeam").policies == {aws_policy_arn("ReadOnlyAccess")}
-    assert role_state(iam, "PartnerCentralRoleForCloudAdmin-1a2b3c") is not None
-
-
-# --- personas_overrides -------------------------------------------------------
 
 
 @pytest.fixture(scope="module")

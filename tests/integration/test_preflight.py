@@ -3,22 +3,22 @@
 Every scenario starts from a correct setup (a member account on the Paid plan, with the security baseline in
 place) and breaks one thing. The preflight must then fail with a message naming that cause, write the same cause
 in its JSON report (records, valid against the shipped schema), give the same verdicts in check mode, and never
-make a write call.
+make a write call. Scenarios breaking one thing in the Partner Central account (plan, trail, root MFA, a
+non-blocking finding): test_preflight_refusals.py, a file of its own so that make integration spreads them.
 """
 
 import json
 import os
 
 import jsonschema
+import pytest
 from integration_support import DEFAULT_ACCOUNT_ID
 from integration_support import ROOT
 from integration_support import assume_role_arn
-from integration_support import aws_client
 from integration_support import run_playbook
 from integration_support import set_state
 from integration_support import write_calls
 from preflight.support import BASELINE
-from preflight.support import TRAIL
 from preflight.support import make_org
 from preflight.support import put_baseline_in_place
 
@@ -62,10 +62,15 @@ def assert_blocked_by(run, host: str, cause: str, words: str, verdict: str = "no
     return result
 
 
-def test_a_correct_setup_is_ready_in_both_modes_and_changes_nothing(sandbox, tmp_path):
-    org = make_org(sandbox, tmp_path)
+@pytest.fixture(scope="module")
+def correct(sandbox, tmp_path_factory):
+    """A correct setup and the preflight of it, for real and in check mode (preflight_both_modes)."""
+    org = make_org(sandbox, tmp_path_factory.mktemp("correct"))
+    return org, preflight_both_modes(org)
 
-    run = preflight_both_modes(org)
+
+def test_a_correct_setup_is_ready_in_both_modes_and_changes_nothing(correct):
+    org, run = correct
 
     assert run.run.returncode == 0, run.log
     assert run.run.changed == 0, run.log
@@ -100,10 +105,8 @@ def test_a_correct_setup_is_ready_in_both_modes_and_changes_nothing(sandbox, tmp
     assert "Partner Central preflight: READY" in run.run.stdout
 
 
-def test_the_managed_policies_checked_include_every_persona_policy(sandbox, tmp_path):
-    org = make_org(sandbox, tmp_path)
-
-    run = org.preflight()
+def test_the_managed_policies_checked_include_every_persona_policy(correct):
+    _org, run = correct
 
     message = {r["id"]: r for r in run.account(PC_HOST)["records"]}["preflight.managed_policies"]["evidence"]
     # Phase 3.1's own list and the personas role's catalog (AWSMarketplaceSeller*, ReadOnlyAccess).
@@ -161,15 +164,6 @@ def test_credentials_of_another_account_are_refused(sandbox, tmp_path):
     assert f"arn:aws:sts::{org.member}:assumed-role/OrganizationAccountAccessRole/" in message
 
 
-def test_an_account_on_the_free_plan_is_refused(sandbox, tmp_path):
-    org = make_org(sandbox, tmp_path)
-    set_state(sandbox, org.partnercentral, plan="FREE")
-
-    run = preflight_both_modes(org)
-
-    assert_blocked_by(run, PC_HOST, "preflight.plan", "is on the Free plan")
-
-
 def test_a_managed_policy_that_does_not_exist_is_refused(sandbox, tmp_path):
     org = make_org(sandbox, tmp_path)
     personas = {"personas_overrides": {"Finance": {"managed_policies": ["AWSPartnerCentralNoSuchPolicy"]}}}
@@ -183,41 +177,6 @@ def test_a_managed_policy_that_does_not_exist_is_refused(sandbox, tmp_path):
     assert_blocked_by(
         run, PC_HOST, "preflight.managed_policies", "1 managed policy not found in IAM: AWSPartnerCentralNoSuchPolicy"
     )
-
-
-def test_no_logging_trail_is_refused(sandbox, tmp_path):
-    org = make_org(sandbox, tmp_path)
-    aws_client(sandbox, "cloudtrail", org.partnercentral).stop_logging(Name=TRAIL)
-
-    run = preflight_both_modes(org)
-
-    assert_blocked_by(run, PC_HOST, "baseline.cloudtrail", f"multi-region trail {TRAIL} is not logging")
-
-
-def test_root_mfa_off_is_refused(sandbox, tmp_path):
-    org = make_org(sandbox, tmp_path)
-    set_state(sandbox, org.partnercentral, root_mfa=False)
-
-    run = preflight_both_modes(org)
-
-    assert_blocked_by(run, PC_HOST, "baseline.root_mfa", "the root user has no MFA device")
-
-
-def test_non_blocking_findings_are_reported_without_failing(sandbox, tmp_path):
-    org = make_org(sandbox, tmp_path)
-    aws_client(sandbox, "config", org.partnercentral).stop_configuration_recorder(ConfigurationRecorderName="default")
-
-    run = org.preflight()
-
-    assert run.run.returncode == 0, run.log
-    account = run.account(PC_HOST)
-    assert account["ready"] is True and account["counts"]["failed"] == 1
-    (recorder,) = [r for r in account["records"] if r["status"] != "verified"]
-    assert recorder["id"] == "baseline.config_recorder" and recorder["blocking"] is False
-    assert (
-        "FAILED baseline.config_recorder (does not block): "
-        "AWS Config recorder default exists in us-east-1 but is not recording"
-    ) in run.run.stdout
 
 
 def test_the_baseline_playbook_checks_every_account_and_reports_where_it_is_run(sandbox, tmp_path):

@@ -4,6 +4,7 @@ Credentials come from the environment (no credentials role): org_member_check's 
 wrong account on its own.
 """
 
+import pytest
 from integration_support import DEFAULT_ACCOUNT_ID
 from integration_support import account_env
 from integration_support import aws_client
@@ -13,6 +14,9 @@ from integration_support import write_calls
 from preflight.support import put_baseline_in_place
 from preflight.support import run_module
 from runner import free_port  # tests/sandbox, on sys.path through conftest.py
+
+# Thirteen module runs: started first so that it does not end the run alone.
+pytestmark = pytest.mark.long_file
 
 
 def records_of(result: dict) -> dict:

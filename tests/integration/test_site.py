@@ -2,6 +2,7 @@
 
 import os
 
+import pytest
 from integration_support import ROOT
 from integration_support import assert_persona_roles
 from integration_support import partner_central_roles
@@ -9,6 +10,8 @@ from integration_support import write_calls
 from preflight.support import make_org
 
 SITE = os.path.join(ROOT, "playbooks", "site.yml")
+# Every phase in two organizations: started first so that it does not end the run alone.
+pytestmark = pytest.mark.long_file
 
 
 def run_site(org, tmp_path, *args):

@@ -13,8 +13,11 @@ the action. ``install`` adjusts two things where moto differs from AWS:
 * moto refuses in IAM's XML whatever the service: a JSON-protocol service (CloudTrail, Config, Organizations)
   refuses with its own ``AccessDeniedException``, as AWS does.
 
-The stand-ins (CUR, Free Tier) are not moto: ``standin_denial`` runs moto's evaluation of the caller's policies
-for them, so they refuse what AWS would, in their own wire format.
+The stand-ins (standins/: CUR, Free Tier, Partner Central Account, Payments, Tax Settings, and the operations
+they add to CloudTrail, Organizations and Identity Center) are not moto: ``standin_denial`` runs moto's
+evaluation of the caller's policies for them, with the IAM action iam_actions.py names (``partnercentral:``,
+``tax:``, ``sso:``...), so they refuse what AWS would, in their own wire format. moto's own STS denials of
+AssumeRole are recorded in CloudTrail's event history by the server (server.py, standins/cloudtrail.py).
 """
 
 from __future__ import annotations

@@ -6,7 +6,13 @@ where it can name one). ``s3_action`` names the IAM action of an S3 REST request
 operation's name (HeadBucket needs ``s3:ListBucket``, GetBucketEncryption ``s3:GetEncryptionConfiguration``).
 
 Resources are what the Service Authorization Reference names for the action; ``"*"`` where the action has no
-resource type (account-wide reads such as ``iam:ListRoles``, ``organizations:DescribeOrganization``).
+resource type (account-wide reads such as ``iam:ListRoles``, ``organizations:DescribeOrganization``,
+``cloudtrail:LookupEvents``, ``tax:ListTaxRegistrations``, ``payments:ListPaymentInstruments``,
+``organizations:ListOutboundResponsibilityTransfers``, ``partnercentral:ListPartners``). The action's prefix is
+IAM's, which is not always the signing name: Partner Central Account's calls are ``partnercentral:``, Tax
+Settings' ``tax:``, Identity Center's (sso-admin) ``sso:``. Partner Central reads name the partner's ARN and
+the ``partnercentral:Catalog`` condition key; Identity Center calls name the permission set (else the instance),
+identity store calls the identity store (``arn:aws:identitystore::<account>:identitystore/<id>``).
 """
 
 from __future__ import annotations
@@ -58,6 +64,8 @@ _TAGGING_ACTIONS = {
     ("iam", "CreatePolicy"): "iam:TagPolicy",
     ("cur", "PutReportDefinition"): "cur:TagResource",
 }
+# IAM's service prefix where it is not the request's signing name.
+_IAM_PREFIXES = {"partnercentral-account": "partnercentral"}
 _SIGNING_REGION = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/")
 _IAM_RESOURCE_PARAMS = (("RoleName", "role"), ("UserName", "user"), ("GroupName", "group"))
 
@@ -161,12 +169,31 @@ def _trail(name: str, environ: dict, account_id: str) -> str:
     return f"arn:aws:cloudtrail:{region.group(1) if region else 'us-east-1'}:{account_id}:trail/{name}"
 
 
+def _partnercentral(operation: str, params: dict, account_id: str) -> tuple[str, dict]:
+    context = {"partnercentral:Catalog": params["Catalog"]} if params.get("Catalog") else {}
+    identifier = params.get("Identifier")
+    if not identifier:
+        return "*", context
+    if identifier.startswith("arn:"):
+        return identifier, context
+    catalog = params.get("Catalog", "AWS")
+    return f"arn:aws:partnercentral:us-east-1:{account_id}:catalog/{catalog}/partner/{identifier}", context
+
+
+def _sso(params: dict) -> str:
+    # Most sso actions name the instance and the permission set: the log keeps the narrower one.
+    for key in ("PermissionSetArn", "ResourceArn", "InstanceArn"):
+        if params.get(key):
+            return params[key]
+    return "*"
+
+
 def describe(service: str, operation: str, environ: dict, body: bytes, account_id: str) -> dict:
     """``{"actions": [...], "resource": ARN or "*", "context": {condition key: value}}`` for one request."""
     try:
         return _describe(service, operation, environ, body, account_id)
     except Exception:  # noqa: BLE001 - the call log must never break a call; "*" fails any scoped check
-        return {"actions": [f"{service}:{operation}"], "resource": "*", "context": {}}
+        return {"actions": [f"{_IAM_PREFIXES.get(service, service)}:{operation}"], "resource": "*", "context": {}}
 
 
 def _describe(service: str, operation: str, environ: dict, body: bytes, account_id: str) -> dict:
@@ -181,7 +208,7 @@ def _describe(service: str, operation: str, environ: dict, body: bytes, account_
         if actions == ["s3:ListAllMyBuckets"]:
             resource = "*"
     else:
-        actions = [f"{service}:{operation}"]
+        actions = [f"{_IAM_PREFIXES.get(service, service)}:{operation}"]
         if service == "iam":
             resource, context = _iam(operation, params, account_id)
         elif service == "sts" and operation == "AssumeRole":
@@ -190,6 +217,12 @@ def _describe(service: str, operation: str, environ: dict, body: bytes, account_
             resource = _cur(params, account_id)
         elif service == "cloudtrail" and params.get("Name"):
             resource = _trail(params["Name"], environ, account_id)
+        elif service == "partnercentral-account":
+            resource, context = _partnercentral(operation, params, account_id)
+        elif service == "sso":
+            resource = _sso(params)
+        elif service == "identitystore" and params.get("IdentityStoreId"):
+            resource = f"arn:aws:identitystore::{account_id}:identitystore/{params['IdentityStoreId']}"
         else:
             resource = "*"
     extra = _TAGGING_ACTIONS.get((service, operation))

@@ -39,6 +39,13 @@ class ControlError(RuntimeError):
     """The sandbox's control endpoint refused a request."""
 
 
+def _plain(value):
+    # ansible-inventory --list (ansible-core 2.19+) wraps values an inventory plugin set as {"__ansible_unsafe": v}.
+    if isinstance(value, dict) and set(value) == {"__ansible_unsafe"}:
+        return value["__ansible_unsafe"]
+    return value
+
+
 def inventory_accounts(inventory: str) -> list[dict]:
     """The inventory's accounts, management first, as the playbooks see them."""
     ansible_inventory = os.path.join(os.path.dirname(sys.executable), "ansible-inventory")
@@ -53,7 +60,7 @@ def inventory_accounts(inventory: str) -> list[dict]:
         raise SystemExit(f"{inventory}: the management group must hold exactly one host, found {sorted(management)}")
     accounts = []
     for host in sorted(hostvars, key=lambda h: (h not in management, h)):
-        account_id = str(hostvars[host].get("aws_account_id", ""))
+        account_id = str(_plain(hostvars[host].get("aws_account_id", "")))
         if not account_id:
             raise SystemExit(f"{inventory}: host {host} has no aws_account_id")
         accounts.append({"host": host, "account_id": account_id, "management": host in management})

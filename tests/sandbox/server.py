@@ -10,7 +10,25 @@ Besides the AWS APIs it serves a control surface under ``/_sandbox/``:
   "org_role": "member", "name": "Dev", "email": "dev@example.com"}``; every
   key but ``account_id`` is optional. ``org_role`` places the account in the
   sandbox organization with that exact ID (``management`` creates the
-  organization), which AWS's CreateAccount cannot do.
+  organization), which AWS's CreateAccount cannot do. ``"unreachable": true``
+  refuses every sts:AssumeRole of a role in that account (AccessDenied), as
+  for an account without the role the caller expects. The stand-ins add keys
+  of their own (each documented in its module under standins/):
+  ``partner_central`` (partnercentral.py), ``cloudtrail_events`` and
+  ``lookup_events_per_second`` (cloudtrail.py), ``identity_center``
+  (ssoadmin.py), ``payment_instruments`` (payments.py), ``tax_registrations``
+  (taxsettings.py), ``responsibility_transfers`` (organizations.py). A value
+  the real API could never answer is refused (HTTP 400, naming the problem).
+* Stand-ins (standins/) serve what moto lacks, validated against botocore's
+  model and answered in the service's wire format: Cost and Usage Reports,
+  Free Tier, the Partner Central Account API's reads, Payments and Tax
+  Settings reads, and single operations of services moto otherwise serves
+  (CloudTrail LookupEvents, Organizations ListOutboundResponsibilityTransfers,
+  Identity Center provisioning status, tags, instances). moto's STS is
+  corrected where it assumes what AWS refuses: a role whose trust lets in only
+  services (the Partner Central roles) is refused, and every refused
+  AssumeRole is recorded in CloudTrail's event history as AWS records it.
+* ``GET /_sandbox/state`` shows every account's state.
 * ``GET /_sandbox/calls`` lists every AWS call served since the last
   ``DELETE /_sandbox/calls``, each as ``{"service", "operation", "account_id",
   "write", "fault"}``: tests use it to prove check mode writes nothing and the
@@ -32,6 +50,7 @@ import os
 import re
 import sys
 import threading
+import uuid
 from urllib.parse import parse_qs
 
 # Moto reads this when it builds an account's IAM backend: AWS managed
@@ -43,12 +62,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import enforcement  # noqa: E402
 import faults  # noqa: E402
 import iam_actions  # noqa: E402
+import standins  # noqa: E402
 import state  # noqa: E402
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication  # noqa: E402
 from moto.moto_server.werkzeug_app import create_backend_app  # noqa: E402
-from standins import STANDINS  # noqa: E402
+from standins import cloudtrail as cloudtrail_standin  # noqa: E402
 from standins._common import ServiceError  # noqa: E402
-from standins._common import respond_error  # noqa: E402
+from standins._common import request_of  # noqa: E402
 from werkzeug.serving import run_simple  # noqa: E402
 
 _SIGNING = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
@@ -90,8 +110,11 @@ def _operation(environ: dict, body: bytes, service: str) -> str:
         action = parse_qs(body.decode("utf-8", "replace")).get("Action")
         if action:
             return action[0]
-    # REST services (S3): the method and path stand for the operation.
     method = environ.get("REQUEST_METHOD", "GET")
+    named = standins.operation_name(service, method, environ.get("PATH_INFO", "/"))
+    if named:
+        return named
+    # Other REST services (S3): the method and path stand for the operation.
     return {"GET": "Get", "HEAD": "Head"}.get(method, method.capitalize()) + ":" + environ.get("PATH_INFO", "/")
 
 
@@ -130,14 +153,19 @@ class SandboxApp:
             }
         )
 
-        standin = STANDINS.get(service)
+        standin = standins.route(service, operation, environ)
         if standin is not None:
 
             def api(environ, start_response):
                 denial = enforcement.standin_denial(environ, body, service, operation, account_id)
                 if denial:
-                    return respond_error(start_response, service, ServiceError(*denial))
+                    return standin.error(start_response, ServiceError(*denial))
                 return standin(environ, start_response, body=body, operation=operation, account_id=account_id)
+
+        elif service == "sts" and operation == "AssumeRole":
+
+            def api(environ, start_response):
+                return _assume_role(self.moto, environ, start_response, body, access_key, account_id)
 
         else:
             api = self.moto
@@ -172,6 +200,63 @@ class SandboxApp:
         except (state.StateError, faults.ConfigError) as exc:
             return _json(start_response, "400 Bad Request", {"error": str(exc)})
         return _json(start_response, "200 OK", result)
+
+
+_STS_DENIAL = """<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>\
+<Code>AccessDenied</Code><Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"""
+
+
+def _service_only_trust(role_arn: str) -> bool:
+    """Whether the role exists and its trust lets in no AWS principal (only services, such as Partner Central's
+    partnercentral-account-management.amazonaws.com): AWS refuses every user and role that tries to assume it.
+    moto does not evaluate trust policies at all."""
+    from moto.iam.models import iam_backends
+
+    parts = role_arn.split(":")
+    if len(parts) < 6 or not parts[5].startswith("role/") or parts[4] not in iam_backends:
+        return False  # an account moto has no IAM for yet has no roles (and building it costs seconds)
+    try:
+        role = iam_backends[parts[4]]["aws"].get_role(parts[5].rsplit("/", 1)[-1])
+        statements = json.loads(role.assume_role_policy_document).get("Statement", [])
+    except Exception:  # noqa: BLE001 - a role moto does not know, or an unreadable trust: moto decides
+        return False
+    if isinstance(statements, dict):
+        statements = [statements]
+    for statement in statements:
+        principal = statement.get("Principal")
+        if statement.get("Effect") == "Allow" and (principal == "*" or "AWS" in (principal or {})):
+            return False
+    return True
+
+
+def _assume_role(moto, environ, start_response, body, access_key, account_id):
+    """sts:AssumeRole through moto, refused where AWS refuses it and moto does not (a role only services may
+    assume; any role of an account set ``unreachable``, as one without the role the caller expects), with each
+    refusal recorded in CloudTrail's event history as AWS records it (standins/cloudtrail.py)."""
+    params = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+    role_arn = params.get("RoleArn", "")
+    region = request_of(environ, account_id).region
+    role_account = role_arn.split(":")[4] if role_arn.count(":") >= 5 else ""
+    if _service_only_trust(role_arn) or (role_account and state.get(role_account)["unreachable"]):
+        caller = cloudtrail_standin.caller_identity(access_key, account_id)["arn"]
+        message = f"User: {caller} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
+        cloudtrail_standin.record_denied_assume_role(account_id, access_key, role_arn, region, message)
+        data = _STS_DENIAL.format(message=message, request_id=uuid.uuid4()).encode()
+        start_response("403 Forbidden", [("Content-Type", "text/xml"), ("Content-Length", str(len(data)))])
+        return [data]
+    answer = {}
+
+    def keep_status(status, headers, exc_info=None):
+        answer["status"] = status
+        return start_response(status, headers, exc_info)
+
+    chunks = list(moto(environ, keep_status))
+    if answer.get("status", "").startswith("403"):
+        text = b"".join(chunks).decode("utf-8", "replace")
+        found = re.search(r"<Message>(.*?)</Message>", text, re.DOTALL)
+        message = found.group(1) if found else "Access denied"
+        cloudtrail_standin.record_denied_assume_role(account_id, access_key, role_arn, region, message)
+    return chunks
 
 
 def _json(start_response, status, payload):

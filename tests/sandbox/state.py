@@ -4,10 +4,15 @@
 stand-ins read them back with ``get``. Organization placement goes straight
 into moto's organizations backend so that members keep the IDs they were
 given, as a real organization's accounts do.
+
+Stand-ins add keys of their own with ``register`` (a default and a check that
+turns the posted value into what is stored, or raises StateError); the keys
+and their payloads are listed in the server's docstring.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 from unittest import mock
@@ -20,10 +25,22 @@ from moto.organizations.models import organizations_backends
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _PLANS = ("FREE", "PAID")
 _ORG_ROLES = ("management", "member")
-_KEYS = {"account_id", "root_mfa", "plan", "org_role", "name", "email"}
+_KEYS = {"account_id", "root_mfa", "plan", "org_role", "name", "email", "unreachable"}
 
 _lock = threading.Lock()
 _accounts: dict[str, dict] = {}
+# Keys the stand-ins add: name -> (default, check(account_id, value) -> value to store, or NOT_STORED).
+_extensions: dict[str, tuple] = {}
+NOT_STORED = object()
+
+
+def register(key: str, default, check) -> None:
+    """A state key of a stand-in: ``check(account_id, value)`` validates the posted value and returns what to
+    store (``NOT_STORED`` when it keeps the value itself, as CloudTrail's events are); ``default`` is what ``get``
+    says before it is set."""
+    _extensions[key] = (default, check)
+
+
 _management: dict[str, str] = {}  # "account_id" of the organization's management account, once made
 
 
@@ -33,12 +50,19 @@ class StateError(ValueError):
 
 def default_state() -> dict:
     # A new AWS account: paid plan (the sandbox stands for a production org), no root MFA.
-    return {"root_mfa": False, "plan": "PAID"}
+    defaults = {"root_mfa": False, "plan": "PAID", "unreachable": False}
+    defaults.update((key, copy.deepcopy(default)) for key, (default, _check) in _extensions.items())
+    return defaults
 
 
 def get(account_id: str) -> dict:
     with _lock:
-        return {**default_state(), **_accounts.get(account_id, {})}
+        return copy.deepcopy({**default_state(), **_accounts.get(account_id, {})})
+
+
+def management_account_id() -> str | None:
+    """The sandbox organization's management account, once placed (``org_role: management``)."""
+    return _management.get("account_id")
 
 
 def snapshot() -> dict:
@@ -53,18 +77,25 @@ def account_for_access_key(access_key: str) -> str:
 def apply(payload: dict) -> dict:
     if not isinstance(payload, dict):
         raise StateError("body must be a JSON object")
-    unknown = set(payload) - _KEYS
+    unknown = set(payload) - _KEYS - set(_extensions)
     if unknown:
-        raise StateError(f"unknown keys {sorted(unknown)}; allowed: {sorted(_KEYS)}")
+        raise StateError(f"unknown keys {sorted(unknown)}; allowed: {sorted(_KEYS | set(_extensions))}")
     account_id = str(payload.get("account_id", ""))
     if not _ACCOUNT_ID.match(account_id):
         raise StateError("account_id must be 12 digits")
-    if "root_mfa" in payload and not isinstance(payload["root_mfa"], bool):
-        raise StateError("root_mfa must be true or false")
+    for flag in ("root_mfa", "unreachable"):
+        if flag in payload and not isinstance(payload[flag], bool):
+            raise StateError(f"{flag} must be true or false")
     if "plan" in payload and payload["plan"] not in _PLANS:
         raise StateError(f"plan must be one of {_PLANS}")
     if "org_role" in payload and payload["org_role"] not in _ORG_ROLES:
         raise StateError(f"org_role must be one of {_ORG_ROLES}")
+    # Checked (and kept by their stand-in, where it keeps them) before anything is changed.
+    extended = {}
+    for key in set(payload) & set(_extensions):
+        value = _extensions[key][1](account_id, payload[key])
+        if value is not NOT_STORED:
+            extended[key] = value
 
     with _lock:
         if "org_role" in payload:
@@ -72,7 +103,8 @@ def apply(payload: dict) -> dict:
         if "root_mfa" in payload:
             _reflect_root_mfa(account_id, payload["root_mfa"])
         values = _accounts.setdefault(account_id, {})
-        values.update({k: payload[k] for k in ("root_mfa", "plan") if k in payload})
+        values.update({k: payload[k] for k in ("root_mfa", "plan", "unreachable") if k in payload})
+        values.update(extended)
         return {**default_state(), **values}
 
 

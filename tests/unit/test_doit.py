@@ -135,6 +135,51 @@ def test_parquet_reports_with_parquet_compression_are_fine():
     assert problems(report_format="Parquet", report_compression="Parquet") == []
 
 
+def test_the_default_report_is_the_one_doits_pages_ask_for():
+    settings = default_settings()
+    assert (settings["report_time_unit"], settings["report_format"], settings["report_compression"]) == (
+        "HOURLY",
+        "textORcsv",
+        "GZIP",
+    )
+    assert sorted(settings["report_schema_elements"]) == ["RESOURCES", "SPLIT_COST_ALLOCATION_DATA"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"report_time_unit": "DAILY"}, 'doit_onboarding_report_time_unit is "DAILY"; DoiT reads hourly reports'),
+        (
+            {"report_schema_elements": ["RESOURCES"]},
+            "doit_onboarding_report_schema_elements lacks SPLIT_COST_ALLOCATION_DATA",
+        ),
+        ({"report_schema_elements": []}, "doit_onboarding_report_schema_elements lacks RESOURCES, SPLIT_COST"),
+        ({"report_compression": "ZIP"}, 'doit_onboarding_report_compression is "ZIP"; DoiT reads GZIP'),
+    ],
+)
+def test_a_report_doit_cannot_read_is_refused_unless_switched_off(overrides, named):
+    found = problems(**overrides)
+    assert any(problem.startswith(named) for problem in found), found
+    assert any("doit_onboarding_report_enforce_doit_requirements: false" in problem for problem in found)
+    assert problems(report_enforce_doit_requirements=False, **overrides) == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"payment_method": "BITCOIN"}, 'doit_onboarding_payment_method "BITCOIN" must be one of CARD'),
+        ({"tax_country": "Israel"}, 'doit_onboarding_tax_country "Israel" must be a two-letter'),
+        ({"billing_transfer_account_id": "9999"}, 'doit_onboarding_billing_transfer_account_id "9999" must be'),
+    ],
+)
+def test_the_values_doits_billing_steps_are_verified_against_are_checked(overrides, named):
+    assert any(problem.startswith(named) for problem in problems(**overrides)), problems(**overrides)
+
+
+def test_doits_billing_values_given_well_are_fine():
+    assert problems(payment_method="PAY_BY_INVOICE", tax_country="IL", billing_transfer_account_id=DOIT_ACCOUNT) == []
+
+
 def test_a_region_botocore_does_not_know_is_refused():
     found = problems(bucket_region="us-mars-1")
     assert found == [

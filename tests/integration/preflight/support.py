@@ -72,7 +72,7 @@ class PreflightOrg(Org):
     def member(self) -> str:
         return self.members[0]
 
-    def preflight(self, *args: str, extra_vars: dict | None = None) -> PreflightRun:
+    def preflight(self, *args: str, extra_vars: dict | None = None, env: dict | None = None) -> PreflightRun:
         report = os.path.join(self.directory, f"preflight-{next(_reports)}.json")
         run = run_playbook(
             self.sandbox,
@@ -82,6 +82,7 @@ class PreflightOrg(Org):
             extra_vars={"preflight_report_path": report, **(extra_vars or {})},
             tmp=self.directory,
             verbose=False,
+            env=env,
         )
         return PreflightRun(run, report)
 

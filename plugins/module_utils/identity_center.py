@@ -758,33 +758,33 @@ def _wait_for_running_provisioning(sso, wait, InstanceArn, PermissionSetArn, **_
     return found
 
 
+def _await_assignment(sso, wait, instance_arn, status, kind, what):
+    """Wait for the asynchronous account assignment ``kind`` (``creation`` or ``deletion``) whose first ``status``
+    AWS answered, unless it is already done; a FAILED answer raises through ``wait``."""
+    if status.get("Status") == "SUCCEEDED":
+        return
+    describe_status = getattr(sso, f"describe_account_assignment_{kind}_status")
+    key = f"AccountAssignment{kind.capitalize()}"
+
+    def describe():
+        return describe_status(aws_retry=True, InstanceArn=instance_arn, **{f"{key}RequestId": status["RequestId"]})[
+            f"{key}Status"
+        ]
+
+    wait(describe if status.get("Status") == "IN_PROGRESS" else (lambda: status), what)
+
+
 def _assign(sso, wait, **params):
     response = sso.create_account_assignment(aws_retry=True, **params)
     status = response["AccountAssignmentCreationStatus"]
-    if status.get("Status") == "SUCCEEDED":
-        return response
-
-    def describe():
-        return sso.describe_account_assignment_creation_status(
-            aws_retry=True, InstanceArn=params["InstanceArn"], AccountAssignmentCreationRequestId=status["RequestId"]
-        )["AccountAssignmentCreationStatus"]
-
-    wait(describe if status.get("Status") == "IN_PROGRESS" else (lambda: status), "The account assignment")
+    _await_assignment(sso, wait, params["InstanceArn"], status, "creation", "The account assignment")
     return response
 
 
 def _unassign(sso, wait, **params):
     response = sso.delete_account_assignment(aws_retry=True, **params)
     status = response["AccountAssignmentDeletionStatus"]
-    if status.get("Status") == "SUCCEEDED":
-        return response
-
-    def describe():
-        return sso.describe_account_assignment_deletion_status(
-            aws_retry=True, InstanceArn=params["InstanceArn"], AccountAssignmentDeletionRequestId=status["RequestId"]
-        )["AccountAssignmentDeletionStatus"]
-
-    wait(describe if status.get("Status") == "IN_PROGRESS" else (lambda: status), "Removing the account assignment")
+    _await_assignment(sso, wait, params["InstanceArn"], status, "deletion", "Removing the account assignment")
     return response
 
 

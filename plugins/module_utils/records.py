@@ -99,6 +99,12 @@ def verdict(records):
     return READY
 
 
+def judgement(records):
+    """A read-only module's answer about ``records``: the records, their verdict and whether it is ``ready``."""
+    found = verdict(records)
+    return {"records": records, "verdict": found, "ready": found == READY}
+
+
 def first_reason(records):
     """The first blocking item that failed (else could not be checked), as one line; None when ready."""
     for status in (FAILED, UNKNOWN):

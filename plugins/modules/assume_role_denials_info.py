@@ -197,12 +197,9 @@ def main():
         account=account_id,
         pacer=cloudtrail.Pacer(params["calls_per_second"]),
     )
-    verdict = records.verdict(found)
     module.exit_json(
         changed=False,
-        records=found,
-        ready=verdict == records.READY,
-        verdict=verdict,
+        **records.judgement(found),
         account_id=account_id,
         region=region,
         **facts,

@@ -164,8 +164,7 @@ def main():
         partition=account.partition,
         prefix=params["prefix"],
     )
-    verdict = records.verdict(found)
-    module.exit_json(changed=False, records=found, ready=verdict == records.READY, verdict=verdict)
+    module.exit_json(changed=False, **records.judgement(found))
 
 
 if __name__ == "__main__":

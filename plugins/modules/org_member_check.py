@@ -321,10 +321,11 @@ def main():
         if not record["blocking"] and record["status"] in (records.FAILED, records.UNKNOWN):
             module.warn(f"{record['id']}: {record['evidence']}. {record['remedy']}")
 
-    verdict = records.verdict(found)
-    result.update(changed=False, ready=verdict == records.READY, verdict=verdict)
-    if verdict != records.READY and not module.params["report_only"]:
-        what = "does not meet the requirements" if verdict == records.NOT_READY else "could not be fully checked"
+    result.update(changed=False, **records.judgement(found))
+    if not result["ready"] and not module.params["report_only"]:
+        what = (
+            "does not meet the requirements" if result["verdict"] == records.NOT_READY else "could not be fully checked"
+        )
         module.fail_json(msg=f"Account {result['account_id']} {what}: {problem_text(found)}", **result)
     module.exit_json(**result)
 

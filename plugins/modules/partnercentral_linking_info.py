@@ -199,12 +199,9 @@ def main():
         partition=account.partition,
         botocore_version=botocore.__version__,
     )
-    verdict = records.verdict(found)
     module.exit_json(
         changed=False,
-        records=found,
-        ready=verdict == records.READY,
-        verdict=verdict,
+        **records.judgement(found),
         account_id=account_id,
         catalog=module.params["catalog"],
         **facts,

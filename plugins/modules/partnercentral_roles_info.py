@@ -223,12 +223,9 @@ def main():
         read = []
     if module.params["user_mapping_file"]:
         found.append(mapping_record(iam_client(module), module.params["user_mapping_file"], account_id))
-    verdict = records.verdict(found)
     module.exit_json(
         changed=False,
-        records=found,
-        ready=verdict == records.READY,
-        verdict=verdict,
+        **records.judgement(found),
         account_id=account_id,
         roles=role_views(read),
     )

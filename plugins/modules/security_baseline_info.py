@@ -301,12 +301,9 @@ def main():
         account=account_id,
         region=module.region,
     )
-    verdict = records.verdict(results)
     module.exit_json(
         changed=False,
-        records=results,
-        ready=verdict == records.READY,
-        verdict=verdict,
+        **records.judgement(results),
         account_id=account_id,
         region=module.region,
         root=facts.get("root_mfa"),

@@ -10,6 +10,7 @@ import sys
 from typing import NamedTuple
 
 import pytest
+from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
 
 # Their assertions are the tests' own (pytest only rewrites test modules and conftest.py unless told).
 pytest.register_assert_rewrite("integration_support", "preflight")
@@ -29,6 +30,9 @@ COLLECTION_LINK = os.path.join(ROOT, "playbooks", "collections", "ansible_collec
 def pytest_configure(config):
     if not os.path.isdir(os.path.join(COLLECTION_LINK, "plugins")):
         raise pytest.UsageError(f"{COLLECTION_LINK} is missing: run `make setup` first")
+    # module_in_process imports the collection's modules as ansible-playbook would find them.
+    if _AnsibleCollectionFinder._find_existing_finder() is None:
+        _AnsibleCollectionFinder(paths=[os.path.dirname(os.path.dirname(os.path.dirname(COLLECTION_LINK)))])._install()
 
 
 def pytest_collection_modifyitems(items):

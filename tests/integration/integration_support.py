@@ -425,6 +425,7 @@ def run_playbook(
         with open(path, "w") as handle:
             json.dump(extra_vars, handle)
         command += ["-e", "@" + path]
+    started = _cost()
     process = subprocess.run(
         command,
         check=False,  # callers assert on the run's outcome
@@ -434,10 +435,36 @@ def run_playbook(
         text=True,
         timeout=300,
     )
+    _log_cost(started, command, process.stdout)
     return PlaybookRun(command, process.returncode, process.stdout, process.stderr)
 
 
 _extra_vars_files = itertools.count(1)
+
+
+def _cost():
+    import resource
+    import time
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.monotonic(), usage.ru_utime + usage.ru_stime
+
+
+def _log_cost(started, command, stdout):
+    """With PC_RUNLOG set, one JSON line per ansible-playbook run: the test, the playbook, its wall and CPU time."""
+    if not os.environ.get("PC_RUNLOG"):
+        return
+    wall, cpu = _cost()
+    line = {
+        "test": os.environ.get("PYTEST_CURRENT_TEST", ""),
+        "playbook": os.path.basename(command[1]),
+        "args": [arg for arg in command[2:] if arg.startswith("--")],
+        "wall": round(wall - started[0], 2),
+        "cpu": round(cpu - started[1], 2),
+        "tasks": stdout.count("TASK ["),
+    }
+    with open(os.environ["PC_RUNLOG"], "a") as handle:
+        handle.write(json.dumps(line) + "\n")
 
 
 def run_role_module(sandbox, tmp, env, **options) -> PlaybookRun:

@@ -65,6 +65,7 @@ class Sandbox:
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
+            self._log_cpu()
             self.process.terminate()
             try:
                 self.process.wait(10)
@@ -74,6 +75,17 @@ class Sandbox:
         if self._log:
             self._log.close()
             self._log = None
+
+    def _log_cpu(self) -> None:
+        """With PC_RUNLOG set (see tests/integration/integration_support.py), the server's CPU time, for profiling."""
+        if not os.environ.get("PC_RUNLOG"):
+            return
+        with open(f"/proc/{self.process.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        line = {"test": os.environ.get("PYTEST_CURRENT_TEST", ""), "sandbox_cpu": cpu}
+        with open(os.environ["PC_RUNLOG"], "a") as handle:
+            handle.write(json.dumps(line) + "\n")
 
     def control(self, path: str, payload=None, method: str = "POST"):
         return _seed.control(self.endpoint, path, payload, method)

@@ -13,10 +13,11 @@ BIN := $(VENV)/bin
 FLOOR_VENV := .venv-floor
 FLOOR_BIN := $(FLOOR_VENV)/bin
 COLLECTION_LINK := playbooks/collections/ansible_collections/diatonic/partnercentral
-# Integration tests are isolated and mostly CPU-bound: each test module on one worker so that its sandbox and its
-# shared runs (module-scoped fixtures) are made once; a long module is split in files of a few minutes each so that
-# the workers finish together. One worker more than there are cores keeps them busy while fault tests wait out
-# AWS retries. `make integration PYTEST_WORKERS=0` runs them one by one.
+# Integration tests are isolated and mostly CPU-bound: each test module on one worker so that its shared runs
+# (module-scoped fixtures) are made once; each worker starts one sandbox, reset between modules (conftest.py);
+# a long module is split in files of a few minutes each so that the workers finish together. One worker more than
+# there are cores keeps them busy while fault tests wait out AWS retries. `make integration PYTEST_WORKERS=0` runs
+# them one by one.
 PYTEST_WORKERS ?= $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2) + 1 )))
 PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
 # The floor's smoke run: personas.yml previewed, applied and re-run, the pre-flight playbook, and the built

@@ -105,13 +105,21 @@ def judgement(records):
     return {"records": records, "verdict": found, "ready": found == READY}
 
 
-def first_reason(records):
-    """The first blocking item that failed (else could not be checked), as one line; None when ready."""
+def first_blocking(records):
+    """The first blocking record that failed (else could not be checked); None when ready."""
     for status in (FAILED, UNKNOWN):
         for record in records:
             if record["blocking"] and record["status"] == status:
-                return f"[{record['id']}] {record['evidence'] or record['title']}"
+                return record
     return None
+
+
+def first_reason(records):
+    """The first blocking item that failed (else could not be checked), as one line; None when ready."""
+    record = first_blocking(records)
+    if record is None:
+        return None
+    return f"[{record['id']}] {record['evidence'] or record['title']}"
 
 
 def counts(records):
@@ -150,6 +158,130 @@ def make_report(playbook, records, generated_at, check_mode, hosts=None):
         "accounts": accounts,
         "records": list(records),
     }
+
+
+# --- the organization: one line per account of a run over many ---------------
+
+# An account's place in an organization summary.
+ACCOUNT_READY = "ready"
+ACCOUNT_NOT_READY = "not_ready"
+ACCOUNT_UNREACHABLE = "unreachable"
+
+
+def _stopped_reason(stopped):
+    if isinstance(stopped, dict):
+        return stopped.get("evidence") or stopped.get("title") or "the checks stopped"
+    return str(stopped)
+
+
+def organization_summary(area, phase, accounts, generated_at, check_mode, playbook=None):
+    """A run over many accounts, summed up: one record per account, and who is ready, not ready or unreachable.
+
+    ``accounts``: one entry per targeted host, in the inventory's order: ``{"host", "account", "records",
+    "stopped"}``. ``records`` are the records the host gathered (they may name other accounts: records are pooled
+    and taken by account; a host with no record of its own account is judged by the records it gathered);
+    ``stopped`` is what stopped the host before its checks ran (a ``<area>.stopped`` record, or a message), else None.
+
+    - ``unreachable``: the host stopped (its credentials could not be resolved, say), or no record names its
+      account: one ``<area>.stopped`` record, ``unknown``, its evidence the reason. The readiness report reads it as
+      the reason the account's items were not checked.
+    - ``not_ready``: a blocking record failed or could not be checked: one ``<area>.account`` record, ``failed``
+      (``unknown`` when nothing failed but something could not be checked), its evidence the first reason.
+    - ``ready``: one ``<area>.account`` record, ``verified``.
+
+    The result is a report (``make_report``'s shape, ``playbook`` defaulting to ``<area>-organization``) with
+    ``organization``: its verdict, first reason, counts of records, number of accounts, and the lists ``ready``,
+    ``not_ready`` and ``unreachable`` of ``{"host", "account", "verdict", "reason"}``.
+    """
+    pooled = {}
+    for entry in accounts:
+        for record in entry.get("records") or []:
+            pooled.setdefault(record["account"], [])
+            if record not in pooled[record["account"]]:
+                pooled[record["account"]].append(record)
+
+    made, hosts = [], {}
+    places = {ACCOUNT_READY: [], ACCOUNT_NOT_READY: [], ACCOUNT_UNREACHABLE: []}
+    for entry in accounts:
+        host = entry.get("host")
+        account = None if entry.get("account") in (None, "") else str(entry["account"])
+        hosts.setdefault(account, host)
+        # A host that checks only another account's items (validate's management host: the permission sets, in
+        # the Partner Central account's name) is judged by what it checked.
+        own = (pooled.get(account, []) if account is not None else []) or list(entry.get("records") or [])
+        stopped = entry.get("stopped")
+        if stopped or not own:
+            reason = (
+                _stopped_reason(stopped)
+                if stopped
+                else "no record of this account: its checks did not run (an earlier play may have stopped the host)"
+            )
+            remedy = stopped.get("remedy") if isinstance(stopped, dict) else None
+            made.append(
+                make_record(
+                    f"{area}.stopped",
+                    phase,
+                    f"The {area} checks could run",
+                    account,
+                    UNKNOWN,
+                    reason,
+                    remedy
+                    or "make the account reachable (its aws_assume_role_arn or aws_profile, the role's trust) "
+                    "and run the playbook again",
+                )
+            )
+            places[ACCOUNT_UNREACHABLE].append(
+                {"host": host, "account": account, "verdict": UNVERIFIED, "reason": reason}
+            )
+            continue
+        found = verdict(own)
+        if found == READY:
+            evidence = "every blocking item verified (" + ", ".join(f"{n} {s}" for s, n in counts(own).items()) + ")"
+            made.append(
+                make_record(
+                    f"{area}.account", phase, f"The account passed the {area} checks", account, VERIFIED, evidence
+                )
+            )
+            places[ACCOUNT_READY].append({"host": host, "account": account, "verdict": found, "reason": None})
+            continue
+        first = first_blocking(own)
+        reason = first_reason(own)
+        made.append(
+            make_record(
+                f"{area}.account",
+                phase,
+                f"The account passed the {area} checks",
+                account,
+                FAILED if found == NOT_READY else UNKNOWN,
+                reason,
+                f"[{first['id']}] {first['remedy']}" if first.get("remedy") else f"see the {area} report's records",
+            )
+        )
+        places[ACCOUNT_NOT_READY].append({"host": host, "account": account, "verdict": found, "reason": reason})
+
+    report = make_report(
+        playbook or f"{area}-organization",
+        made,
+        generated_at,
+        check_mode,
+        {a: h for a, h in hosts.items() if a is not None},
+    )
+    first = next(
+        (
+            f"{p['host'] or p['account']}: {p['reason']}"
+            for kind in (ACCOUNT_NOT_READY, ACCOUNT_UNREACHABLE)
+            for p in places[kind]
+        ),
+        None,
+    )
+    report["organization"] = dict(
+        verdict=verdict(made) if made else UNVERIFIED,
+        first_reason=first if made else "no account was targeted",
+        counts=counts(made),
+        accounts=len(accounts),
+        **places,
+    )
+    return report
 
 
 # --- validation: the schema's rules, in Python ---------------------------------

@@ -31,6 +31,15 @@ options:
       - The 12-digit account ID the credentials must belong to. When they belong to another account, the module
         fails before any check, as the checks would describe the wrong account.
     type: str
+  caller_arn:
+    description:
+      - The ARN of the caller the credentials act as, when already known - the C(sts_user.arn) of
+        M(amazon.aws.sts_assume_role) that produced them (the C(diatonic.partnercentral.credentials) role passes it
+        as C(credentials_proven_arn)). The account is read from it instead of calling C(sts:GetCallerIdentity).
+      - Give it only for the credentials the module uses; it decides the account the records name and the
+        O(expected_account_id) check.
+    type: str
+    version_added: 0.3.0
   checks:
     description: The checks to run.
     type: list
@@ -80,8 +89,8 @@ options:
 notes:
   - The V(cloudtrail) and V(config_recorder) checks look at the module's region; trails of other regions count
     when they are multi-region.
-  - Needs C(sts:GetCallerIdentity) (the account of the records), C(iam:GetAccountSummary), C(iam:ListUsers),
-    C(iam:GetLoginProfile), C(iam:ListMFADevices),
+  - Needs C(sts:GetCallerIdentity) (the account of the records; not with O(caller_arn)), C(iam:GetAccountSummary),
+    C(iam:ListUsers), C(iam:GetLoginProfile), C(iam:ListMFADevices),
     C(iam:GetAccountPasswordPolicy), C(cloudtrail:DescribeTrails), C(cloudtrail:GetTrailStatus) and
     C(config:DescribeConfigurationRecorderStatus) for the checks it runs.
 extends_documentation_fragment:
@@ -258,6 +267,7 @@ def password_policy_problems(requirements):
 def main():
     argument_spec = dict(
         expected_account_id=dict(type="str"),
+        caller_arn=dict(type="str"),
         checks=dict(type="list", elements="str", choices=list(CHECKS), default=list(CHECKS)),
         blocking=dict(type="list", elements="str", choices=list(CHECKS), default=list(DEFAULT_BLOCKING)),
         password_policy=dict(
@@ -286,6 +296,9 @@ def main():
         module.fail_json(msg="Invalid options, nothing was checked: " + "; ".join(problems), problems=problems)
 
     account = account_for_module(module)
+    if module.params["caller_arn"]:
+        # Already proven by whoever made the credentials (an assumed role's answer): no sts:GetCallerIdentity.
+        account.note_arn(module.params["caller_arn"])
     try:
         account_id = account.for_records(module.params["expected_account_id"])
     except AnsibleAWSError as e:

@@ -1,7 +1,11 @@
 """Fixtures for the integration tests: a sandbox per test module, a fresh organization per test.
 
+One sandbox server per test process (each pytest-xdist worker), reset between test modules: each module gets a
+sandbox that answers as a newly started one (POST /_sandbox/reset), without the seconds of CPU a start costs.
+``PC_SANDBOX_PER_FILE=1`` starts a new server for each module instead (as before the shared one: for telling a
+leak between modules from a test's own failure, and for measuring what sharing saves).
 Every test writes its own inventory (DESIGN.md contract 2) with new account IDs and seeds it into the module's
-sandbox, so tests share the cost of one server without seeing each other's roles.
+sandbox, so a module's tests share it without seeing each other's roles.
 """
 
 import os
@@ -46,11 +50,34 @@ def _started_sandbox(tmp_path_factory):
     return Sandbox(log_path=str(log_path))
 
 
+@pytest.fixture(scope="session")
+def worker_sandbox(tmp_path_factory):
+    """The test process's sandbox server; tests use ``sandbox`` (reset for each module) or ``own_sandbox``."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    running = _started_sandbox(tmp_path_factory)
+    # With PC_RUNLOG: each module's share is logged under the module; what is left (the start) under this label.
+    running.label = f"sandbox server start ({worker})"
+    running.start()
+    yield running
+    running.stop()
+
+
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    """One sandbox for the test module; its organization's management account is 123456789012."""
-    with _started_sandbox(tmp_path_factory) as running:
-        yield running
+def sandbox(request, tmp_path_factory):
+    """The sandbox for the test module, as newly started (the worker's server, reset); the default credentials'
+    account is 123456789012. With PC_RUNLOG, the server's CPU while the module used it is logged as its share."""
+    if os.environ.get("PC_SANDBOX_PER_FILE"):
+        with _started_sandbox(tmp_path_factory) as running:
+            yield running
+        return
+    shared = request.getfixturevalue("worker_sandbox")
+    if shared.process is None or shared.process.poll() is not None:
+        shared.stop()  # it died (its log says why): a new one for the modules still to run
+        shared.start()
+    since = shared.cpu_seconds()
+    shared.reset()
+    yield shared
+    shared.log_cpu_share(request.node.nodeid, since)
 
 
 @pytest.fixture

@@ -118,9 +118,9 @@ def caller_credentials(sandbox) -> dict:
 
 def caller_env(sandbox) -> dict:
     """The sandbox's environment with the caller's keys instead of its default (all-powerful) credentials."""
-    if not hasattr(sandbox, "_least_privilege_caller"):
-        sandbox._least_privilege_caller = caller_credentials(sandbox)
-    return {**sandbox.env(), **sandbox._least_privilege_caller}
+    if "least_privilege_caller" not in sandbox.made:
+        sandbox.made["least_privilege_caller"] = caller_credentials(sandbox)
+    return {**sandbox.env(), **sandbox.made["least_privilege_caller"]}
 
 
 def runner_role(sandbox, account_id: str, name: str, policy: dict) -> str:
@@ -223,3 +223,24 @@ def unauthorized(policy: dict, calls: list[dict]) -> list[str]:
 
 def used_actions(calls: list[dict]) -> set[str]:
     return {action for call in calls for action in call["actions"]} - NOT_IN_RUNNER_POLICY
+
+
+def runner_env(sandbox, account_id: str, name: str, policy: dict) -> dict:
+    """An environment whose plain AWS_* credentials are a session of a runner role in ``account_id`` holding only
+    ``policy``, assumed by the caller as the credentials role would: for a module run in the test's process
+    (module_in_process.run_module) under iam_enforced."""
+    role_arn = runner_role(sandbox, account_id, f"{RUNNER_PREFIX}{name}".replace("_", "-"), policy)
+    env = caller_env(sandbox)
+    sts = aws_client(
+        sandbox,
+        "sts",
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+    credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName="least-privilege")["Credentials"]
+    return {
+        **sandbox.env(),
+        "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
+        "AWS_SESSION_TOKEN": credentials["SessionToken"],
+    }

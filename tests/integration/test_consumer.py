@@ -11,11 +11,14 @@ import os
 import pytest
 from integration_support import DEFAULT_ACCOUNT_ID
 from integration_support import assert_persona_roles
+from integration_support import assume_role_arn
+from integration_support import aws_client
 from integration_support import iam_calls_in
-from integration_support import make_org
+from integration_support import new_account_id
 from integration_support import partner_central_roles
 from integration_support import run_playbook
 from integration_support import write_calls
+from integration_support import write_inventory
 
 
 @pytest.fixture(scope="module")
@@ -24,11 +27,11 @@ def installed(installed_collection):
     return installed_collection.settings()
 
 
-def consumer_playbook(directory, tasks, module_defaults=None):
-    """A user's playbook for the partnercentral host, with ``tasks`` and optional module_defaults."""
+def play(name, hosts, tasks, module_defaults=None):
+    """A user's play for ``hosts``, with ``tasks`` and optional module_defaults."""
     play = {
-        "name": "A consumer's play",
-        "hosts": "partnercentral",
+        "name": name,
+        "hosts": hosts,
         "connection": "local",
         "gather_facts": False,
         "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
@@ -36,87 +39,97 @@ def consumer_playbook(directory, tasks, module_defaults=None):
     }
     if module_defaults:
         play["module_defaults"] = module_defaults
-    path = directory / "consumer.yml"
-    path.write_text(json.dumps([play], indent=2))  # JSON is YAML
-    return str(path)
+    return play
 
 
 def role_task(name):
     return {"name": f"Role {name}", "ansible.builtin.include_role": {"name": f"diatonic.partnercentral.{name}"}}
 
 
+# The Partner Central hosts of the consumer's organization, one account each, and the roles its play includes
+# (no module_defaults). One module_defaults line for the collection's group, reaching amazon.aws's modules too:
+# test_packaging.py's playbook outside the repository.
+PLAYS = {
+    "pc-personas-alone": ["personas"],
+    "pc-credentials-then-personas": ["credentials", "personas"],
+}
+
+
+@pytest.fixture(scope="module")
+def consumed(sandbox, tmp_path_factory, installed):
+    """One run of a consumer's playbook from a directory of their own, the collection installed from its
+    tarball: a play per host of PLAYS, each host a new member account reached through its
+    OrganizationAccountAccessRole."""
+    directory = tmp_path_factory.mktemp("consumer")
+    accounts = {host: new_account_id() for host in PLAYS}
+    inventory = directory / "hosts.yml"
+    inventory.write_text(
+        json.dumps(
+            {
+                "all": {
+                    "vars": {"aws_region": "us-east-1"},
+                    "children": {
+                        "management": {"hosts": {"org-management": {"aws_account_id": DEFAULT_ACCOUNT_ID}}},
+                        "partnercentral": {
+                            "hosts": {
+                                host: {"aws_account_id": account, "aws_assume_role_arn": assume_role_arn(account)}
+                                for host, account in accounts.items()
+                            }
+                        },
+                    },
+                }
+            }
+        )
+    )
+    sandbox.seed(str(inventory))
+    plays = [play(f"Roles {roles} for {host}", host, [role_task(r) for r in roles]) for host, roles in PLAYS.items()]
+    playbook = directory / "consumer.yml"
+    playbook.write_text(json.dumps(plays, indent=2))  # JSON is YAML
+    sandbox.reset_calls()
+    run = run_playbook(sandbox, str(playbook), inventory=str(inventory), cwd=directory, ansible_settings=installed)
+    return run, sandbox.calls(), accounts
+
+
 @pytest.mark.parametrize(
-    "roles",
-    [["credentials", "personas"], ["personas"]],
+    "host",
+    ["pc-credentials-then-personas", "pc-personas-alone"],
     ids=["credentials-then-personas", "personas-alone"],
 )
-def test_roles_without_module_defaults_write_only_to_the_hosts_account(sandbox, tmp_path, installed, roles):
-    org = make_org(sandbox, tmp_path, members=0)
-    playbook = consumer_playbook(tmp_path, [role_task(role) for role in roles])
-    sandbox.reset_calls()
-
-    run = run_playbook(sandbox, playbook, inventory=org.inventory, cwd=tmp_path, ansible_settings=installed)
+def test_roles_without_module_defaults_write_only_to_the_hosts_account(sandbox, consumed, host):
+    run, calls, accounts = consumed
 
     assert run.ok, run.log
-    assert_persona_roles(org.iam(org.partnercentral))
-    assert partner_central_roles(org.iam(DEFAULT_ACCOUNT_ID)) == {}, "roles were written to the environment's account"
-    assert write_calls(iam_calls_in(sandbox.calls(), DEFAULT_ACCOUNT_ID)) == []
-
-
-def test_one_module_defaults_line_reaches_the_amazon_aws_modules_too(sandbox, tmp_path, installed):
-    org = make_org(sandbox, tmp_path, members=0)
-    playbook = consumer_playbook(
-        tmp_path,
-        [
-            role_task("credentials"),
-            role_task("personas"),
-            {
-                "name": "List the account's roles with amazon.aws",
-                "amazon.aws.iam_role_info": {"path_prefix": "/"},
-                "register": "consumer_roles",
-            },
-            {
-                "name": "The roles amazon.aws listed are the host's account's",
-                "ansible.builtin.assert": {
-                    "that": [
-                        "consumer_arns | length == 7",
-                        "consumer_arns | map('split', ':') | map(attribute=4) | unique == [aws_account_id]",
-                    ]
-                },
-                "vars": {
-                    "consumer_arns": "{{ consumer_roles.iam_roles | map(attribute='arn')"
-                    " | select('search', ':role/PartnerCentralRoleFor') | list }}"
-                },
-            },
-        ],
-        module_defaults={"group/diatonic.partnercentral.aws": "{{ credentials_aws | default({}) }}"},
-    )
-
-    run = run_playbook(sandbox, playbook, inventory=org.inventory, cwd=tmp_path, ansible_settings=installed)
-
-    assert run.ok, run.log
-    assert "The roles amazon.aws listed are the host's account's" in run.stdout, run.log
+    assert_persona_roles(aws_client(sandbox, "iam", accounts[host]))
+    assert partner_central_roles(aws_client(sandbox, "iam")) == {}, "roles were written to the environment's account"
+    assert write_calls(iam_calls_in(calls, DEFAULT_ACCOUNT_ID)) == []
+    assert {call["account_id"] for call in write_calls(calls)} == set(accounts.values())
 
 
 def test_playbooks_by_fqcn_write_reports_under_the_directory_they_run_from(sandbox, tmp_path, installed):
-    org = make_org(sandbox, tmp_path, members=0)
+    # The readiness report's playbook: no AWS call, so the cheapest of the playbooks that write reports; they all
+    # write through the collection's report_file action, relative to the directory ansible-playbook starts in.
+    management, partnercentral = DEFAULT_ACCOUNT_ID, new_account_id()
+    inventory = write_inventory(
+        tmp_path,
+        management={"aws_account_id": management},
+        partnercentral={"aws_account_id": partnercentral, "aws_assume_role_arn": assume_role_arn(partnercentral)},
+    )
     workdir = tmp_path / "work"
     workdir.mkdir()
 
     run = run_playbook(
         sandbox,
-        "diatonic.partnercentral.preflight",
-        "--check",
-        inventory=org.inventory,
+        "diatonic.partnercentral.readiness_report",
+        inventory=inventory,
         cwd=workdir,
         ansible_settings=installed,
     )
 
-    assert run.recap(), run.log  # it ran; the sandbox's accounts may or may not be ready
-    report = workdir / "reports" / "preflight.json"
+    assert run.recap(), run.log  # it ran; nothing is ready (no other report was written), which is its verdict
+    report = workdir / "reports" / "readiness.json"
     assert report.is_file(), run.log
     text = json.dumps(json.loads(report.read_text()))
-    assert org.partnercentral in text and org.management in text, text
+    assert partnercentral in text and management in text, text
     collection_files = [
         os.path.join(directory, name)
         for directory, _subdirectories, names in os.walk(installed["ANSIBLE_COLLECTIONS_PATH"])

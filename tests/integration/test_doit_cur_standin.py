@@ -10,26 +10,12 @@ import botocore.exceptions
 import pytest
 from integration_support import DEFAULT_ACCOUNT_ID
 from integration_support import aws_client
+from integration_support import hourly_report_definition
+from integration_support import make_org
 from integration_support import new_account_id
 from integration_support import raw_json_request
 
 BILLING = "billingreports.amazonaws.com"
-
-
-def definition(name, bucket, **overrides):
-    return {
-        "ReportName": name,
-        "TimeUnit": "HOURLY",
-        "Format": "textORcsv",
-        "Compression": "GZIP",
-        "AdditionalSchemaElements": ["RESOURCES"],
-        "S3Bucket": bucket,
-        "S3Prefix": "cur",
-        "S3Region": "us-east-1",
-        "RefreshClosedReports": True,
-        "ReportVersioning": "CREATE_NEW_REPORT",
-        **overrides,
-    }
 
 
 def delivery_policy(bucket, account_id, source_account=None):
@@ -61,9 +47,23 @@ def delivery_policy(bucket, account_id, source_account=None):
 _buckets = iter(range(1, 10_000))
 
 
-def delivery_bucket(sandbox, account_id=DEFAULT_ACCOUNT_ID, policy=True):
+@pytest.fixture(scope="module")
+def client(sandbox):
+    """client(service, account_id): one boto3 client per service and account for the file (an account's
+    credentials are assumed once)."""
+    made = {}
+
+    def get(service, account_id=DEFAULT_ACCOUNT_ID):
+        if (service, account_id) not in made:
+            made[service, account_id] = aws_client(sandbox, service, account_id)
+        return made[service, account_id]
+
+    return get
+
+
+def delivery_bucket(client, account_id=DEFAULT_ACCOUNT_ID, policy=True):
     bucket = f"doit-standin-{account_id}-{next(_buckets)}"
-    s3 = aws_client(sandbox, "s3", account_id)
+    s3 = client("s3", account_id)
     s3.create_bucket(Bucket=bucket)
     if policy:
         s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(delivery_policy(bucket, account_id)))
@@ -77,14 +77,27 @@ def error_of(call) -> dict:
     return {**response["Error"], "status": response["ResponseMetadata"]["HTTPStatusCode"]}
 
 
-@pytest.fixture
-def cur(sandbox):
-    return aws_client(sandbox, "cur")
+@pytest.fixture(scope="module")
+def cur(client):
+    return client("cur")
 
 
-def test_a_report_is_saved_and_described_as_given(sandbox, cur):
-    bucket = delivery_bucket(sandbox)
-    wanted = definition(f"{bucket}-report", bucket, AdditionalArtifacts=["REDSHIFT", "QUICKSIGHT"])
+@pytest.fixture(scope="module")
+def shared_bucket(client):
+    """A delivery bucket for requests that are refused (nothing is made in it)."""
+    return delivery_bucket(client)
+
+
+@pytest.fixture(scope="module")
+def members(sandbox, tmp_path_factory):
+    """Three new accounts (one new organization's) for the tests about accounts other than the default one."""
+    org = make_org(sandbox, tmp_path_factory.mktemp("org"), members=2)
+    return [org.partnercentral, *org.members]
+
+
+def test_a_report_is_saved_and_described_as_given(client, cur):
+    bucket = delivery_bucket(client)
+    wanted = hourly_report_definition(f"{bucket}-report", bucket, AdditionalArtifacts=["REDSHIFT", "QUICKSIGHT"])
 
     cur.put_report_definition(ReportDefinition=wanted, Tags=[{"Key": "team", "Value": "finops"}])
     found = [
@@ -95,49 +108,53 @@ def test_a_report_is_saved_and_described_as_given(sandbox, cur):
     assert cur.list_tags_for_resource(ReportName=wanted["ReportName"])["Tags"] == [{"Key": "team", "Value": "finops"}]
 
 
-def test_answers_use_the_json_1_1_wire_format(sandbox, cur):
+def test_answers_use_the_json_1_1_wire_format(cur):
     response = cur.describe_report_definitions()
     headers = response["ResponseMetadata"]["HTTPHeaders"]
     assert headers["content-type"] == "application/x-amz-json-1.1"
     assert response["ResponseMetadata"]["RequestId"]
 
 
-def test_a_second_report_with_the_same_name_is_a_duplicate(sandbox, cur):
-    bucket = delivery_bucket(sandbox)
-    cur.put_report_definition(ReportDefinition=definition(bucket, bucket))
+def test_a_second_report_with_the_same_name_is_a_duplicate(client, cur):
+    bucket = delivery_bucket(client)
+    cur.put_report_definition(ReportDefinition=hourly_report_definition(bucket, bucket))
 
-    error = error_of(lambda: cur.put_report_definition(ReportDefinition=definition(bucket, bucket)))
+    error = error_of(lambda: cur.put_report_definition(ReportDefinition=hourly_report_definition(bucket, bucket)))
 
     assert error["Code"] == "DuplicateReportNameException" and error["status"] == 400
 
 
-def test_a_bucket_without_a_billing_policy_is_refused(sandbox, cur):
-    bucket = delivery_bucket(sandbox, policy=False)
-    error = error_of(lambda: cur.put_report_definition(ReportDefinition=definition(bucket, bucket)))
+def test_a_bucket_without_a_billing_policy_is_refused(client, cur):
+    bucket = delivery_bucket(client, policy=False)
+    error = error_of(lambda: cur.put_report_definition(ReportDefinition=hourly_report_definition(bucket, bucket)))
     assert error["Code"] == "ValidationException"
     assert "Failed to verify customer bucket permission" in error["Message"]
 
 
-def test_a_missing_bucket_is_refused(sandbox, cur):
-    error = error_of(lambda: cur.put_report_definition(ReportDefinition=definition("nobody", "no-such-bucket-here")))
+def test_a_missing_bucket_is_refused(cur):
+    error = error_of(
+        lambda: cur.put_report_definition(ReportDefinition=hourly_report_definition("nobody", "no-such-bucket-here"))
+    )
     assert error["Code"] == "ValidationException"
     assert "bucket name= no-such-bucket-here" in error["Message"]
 
 
-def test_a_policy_for_another_source_account_does_not_count(sandbox, cur):
-    bucket = delivery_bucket(sandbox, policy=False)
+def test_a_policy_for_another_source_account_does_not_count(client, cur):
+    bucket = delivery_bucket(client, policy=False)
     policy = delivery_policy(bucket, DEFAULT_ACCOUNT_ID, source_account="111122223333")
-    aws_client(sandbox, "s3").put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    client("s3").put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
 
-    error = error_of(lambda: cur.put_report_definition(ReportDefinition=definition(bucket, bucket)))
+    error = error_of(lambda: cur.put_report_definition(ReportDefinition=hourly_report_definition(bucket, bucket)))
 
     assert error["Code"] == "ValidationException"
 
 
-def test_a_bucket_in_another_region_than_said_is_refused(sandbox, cur):
-    bucket = delivery_bucket(sandbox)
+def test_a_bucket_in_another_region_than_said_is_refused(client, cur):
+    bucket = delivery_bucket(client)
     error = error_of(
-        lambda: cur.put_report_definition(ReportDefinition=definition(bucket, bucket, S3Region="eu-west-1"))
+        lambda: cur.put_report_definition(
+            ReportDefinition=hourly_report_definition(bucket, bucket, S3Region="eu-west-1")
+        )
     )
     assert error["Code"] == "ValidationException"
 
@@ -161,16 +178,16 @@ def test_a_bucket_in_another_region_than_said_is_refused(sandbox, cur):
         ),
     ],
 )
-def test_requests_the_service_rejects_are_validation_errors(sandbox, cur, overrides, text):
-    bucket = delivery_bucket(sandbox)
-    error = error_of(lambda: cur.put_report_definition(ReportDefinition=definition(bucket, bucket, **overrides)))
+def test_requests_the_service_rejects_are_validation_errors(cur, shared_bucket, overrides, text):
+    request = hourly_report_definition(f"{shared_bucket}-refused", shared_bucket, **overrides)
+    error = error_of(lambda: cur.put_report_definition(ReportDefinition=request))
     assert error["Code"] == "ValidationException" and error["status"] == 400
     assert text in error["Message"]
 
 
-def test_an_athena_report_as_the_service_wants_it_is_accepted(sandbox, cur):
-    bucket = delivery_bucket(sandbox)
-    athena = definition(
+def test_an_athena_report_as_the_service_wants_it_is_accepted(client, cur):
+    bucket = delivery_bucket(client)
+    athena = hourly_report_definition(
         bucket,
         bucket,
         Format="Parquet",
@@ -181,16 +198,22 @@ def test_an_athena_report_as_the_service_wants_it_is_accepted(sandbox, cur):
     cur.put_report_definition(ReportDefinition=athena)
 
 
-def test_modify_changes_the_report_but_never_its_name(sandbox, cur):
-    bucket = delivery_bucket(sandbox)
-    cur.put_report_definition(ReportDefinition=definition(bucket, bucket))
+def test_modify_changes_the_report_but_never_its_name(client, cur):
+    bucket = delivery_bucket(client)
+    cur.put_report_definition(ReportDefinition=hourly_report_definition(bucket, bucket))
 
-    cur.modify_report_definition(ReportName=bucket, ReportDefinition=definition(bucket, bucket, TimeUnit="DAILY"))
+    cur.modify_report_definition(
+        ReportName=bucket, ReportDefinition=hourly_report_definition(bucket, bucket, TimeUnit="DAILY")
+    )
     renamed = error_of(
-        lambda: cur.modify_report_definition(ReportName=bucket, ReportDefinition=definition(bucket + "-x", bucket))
+        lambda: cur.modify_report_definition(
+            ReportName=bucket, ReportDefinition=hourly_report_definition(bucket + "-x", bucket)
+        )
     )
     missing = error_of(
-        lambda: cur.modify_report_definition(ReportName="nope", ReportDefinition=definition("nope", bucket))
+        lambda: cur.modify_report_definition(
+            ReportName="nope", ReportDefinition=hourly_report_definition("nope", bucket)
+        )
     )
 
     found = [d for d in cur.describe_report_definitions()["ReportDefinitions"] if d["ReportName"] == bucket]
@@ -199,9 +222,9 @@ def test_modify_changes_the_report_but_never_its_name(sandbox, cur):
     assert missing["Code"] == "ValidationException"
 
 
-def test_delete_removes_the_report_and_a_second_delete_is_refused(sandbox, cur):
-    bucket = delivery_bucket(sandbox)
-    cur.put_report_definition(ReportDefinition=definition(bucket, bucket))
+def test_delete_removes_the_report_and_a_second_delete_is_refused(client, cur):
+    bucket = delivery_bucket(client)
+    cur.put_report_definition(ReportDefinition=hourly_report_definition(bucket, bucket))
 
     cur.delete_report_definition(ReportName=bucket)
     again = error_of(lambda: cur.delete_report_definition(ReportName=bucket))
@@ -211,9 +234,11 @@ def test_delete_removes_the_report_and_a_second_delete_is_refused(sandbox, cur):
     assert again["Code"] == "ValidationException"
 
 
-def test_tags_are_added_replaced_and_removed(sandbox, cur):
-    bucket = delivery_bucket(sandbox)
-    cur.put_report_definition(ReportDefinition=definition(bucket, bucket), Tags=[{"Key": "a", "Value": "1"}])
+def test_tags_are_added_replaced_and_removed(client, cur):
+    bucket = delivery_bucket(client)
+    cur.put_report_definition(
+        ReportDefinition=hourly_report_definition(bucket, bucket), Tags=[{"Key": "a", "Value": "1"}]
+    )
 
     cur.tag_resource(ReportName=bucket, Tags=[{"Key": "a", "Value": "2"}, {"Key": "b", "Value": "3"}])
     cur.untag_resource(ReportName=bucket, TagKeys=["b"])
@@ -223,14 +248,13 @@ def test_tags_are_added_replaced_and_removed(sandbox, cur):
     assert missing["Code"] == "ResourceNotFoundException"
 
 
-def test_describe_pages_by_five_as_the_service_does(sandbox, new_org):
-    org = new_org(members=1)
-    account = org.members[0]
-    cur = aws_client(sandbox, "cur", account)
-    bucket = delivery_bucket(sandbox, account)
+def test_describe_pages_by_five_as_the_service_does(client, members):
+    account = members[0]
+    cur = client("cur", account)
+    bucket = delivery_bucket(client, account)
     names = [f"report-{i}" for i in range(7)]
     for name in names:
-        cur.put_report_definition(ReportDefinition=definition(name, bucket))
+        cur.put_report_definition(ReportDefinition=hourly_report_definition(name, bucket))
 
     first = cur.describe_report_definitions()
     pages = list(cur.get_paginator("describe_report_definitions").paginate())
@@ -241,33 +265,32 @@ def test_describe_pages_by_five_as_the_service_does(sandbox, new_org):
     assert too_many["Code"] == "ValidationException"
 
 
-def test_each_account_sees_only_its_own_reports(sandbox, new_org):
-    org = new_org(members=2)
-    first, second = org.members
-    bucket = delivery_bucket(sandbox, first)
-    aws_client(sandbox, "cur", first).put_report_definition(ReportDefinition=definition("only-in-first", bucket))
+def test_each_account_sees_only_its_own_reports(client, members):
+    first, second = members[1:]
+    bucket = delivery_bucket(client, first)
+    client("cur", first).put_report_definition(ReportDefinition=hourly_report_definition("only-in-first", bucket))
 
-    seen_by_second = aws_client(sandbox, "cur", second).describe_report_definitions()["ReportDefinitions"]
-    seen_by_first = aws_client(sandbox, "cur", first).describe_report_definitions()["ReportDefinitions"]
+    seen_by_second = client("cur", second).describe_report_definitions()["ReportDefinitions"]
+    seen_by_first = client("cur", first).describe_report_definitions()["ReportDefinitions"]
 
     assert [d["ReportName"] for d in seen_by_first] == ["only-in-first"]
     assert seen_by_second == []
 
 
-def test_a_bucket_of_another_account_is_refused(sandbox, new_org):
-    org = new_org(members=1)
-    others_bucket = delivery_bucket(sandbox, org.members[0])
-    cur = aws_client(sandbox, "cur")
-    error = error_of(lambda: cur.put_report_definition(ReportDefinition=definition(new_account_id(), others_bucket)))
+def test_a_bucket_of_another_account_is_refused(client, cur, members):
+    others_bucket = delivery_bucket(client, members[2])
+    error = error_of(
+        lambda: cur.put_report_definition(ReportDefinition=hourly_report_definition(new_account_id(), others_bucket))
+    )
     assert error["Code"] == "ValidationException"
 
 
-def test_the_call_log_tells_writes_from_reads(sandbox, cur):
-    bucket = delivery_bucket(sandbox)
+def test_the_call_log_tells_writes_from_reads(sandbox, client, cur):
+    bucket = delivery_bucket(client)
     sandbox.reset_calls()
 
     cur.describe_report_definitions()
-    cur.put_report_definition(ReportDefinition=definition(bucket, bucket))
+    cur.put_report_definition(ReportDefinition=hourly_report_definition(bucket, bucket))
 
     calls = [c for c in sandbox.calls() if c["service"] == "cur"]
     assert [(c["operation"], c["write"], c["account_id"]) for c in calls] == [

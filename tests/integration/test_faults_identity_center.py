@@ -1,6 +1,7 @@
-"""playbooks/identity_center.yml under injected faults (faults_support.py): a busy AWS, and a run killed part-way.
+"""playbooks/identity_center.yml under injected faults (faults_support.py): a run killed part-way, then the next run
+while AWS is busy (throttling and server errors) must converge, with nothing made twice; a rerun finds nothing to do.
 
-Each test uses permission sets of its own prefix in the management account's Identity Center instance.
+The permission sets have a prefix of their own in the management account's Identity Center instance.
 """
 
 import os
@@ -12,8 +13,11 @@ from faults_support import injected
 from faults_support import kill_after_writes
 from integration_support import BIN
 from integration_support import ROOT
+from integration_support import write_calls
+from module_in_process import run_module
 from test_identity_center import PERSONA_POLICIES
 from test_identity_center import IdentityCenter
+from test_identity_center import module_options
 
 PLAYBOOK = os.path.join(ROOT, "playbooks", "identity_center.yml")
 
@@ -27,13 +31,20 @@ def assert_permission_sets_in_place(sandbox, prefix, target):
         assert target in center.provisioned_to(sets[prefix + persona]), persona
 
 
-def test_permission_sets_converge_under_throttling_and_server_errors(sandbox, new_org, faults, tmp_path):
+@pytest.mark.parametrize("writes", KILL_POINTS[:1])
+def test_a_run_killed_part_way_converges_on_the_next_run_under_throttling_and_server_errors(
+    sandbox, new_org, tmp_path, faults, writes
+):
     org = new_org(members=0)
     extra_vars = {
-        "identity_center_prefix": "PCF-",
+        "identity_center_prefix": "PCK-",
         "identity_center_provisioning_delay": 0.1,
         "identity_center_report_path": str(tmp_path / "report.json"),
     }
+    extra_vars_file = tmp_path / "vars.yml"
+    extra_vars_file.write_text("".join(f"{name}: {value}\n" for name, value in extra_vars.items()))
+    command = [os.path.join(BIN, "ansible-playbook"), PLAYBOOK, "-i", org.inventory, "-e", f"@{extra_vars_file}"]
+    kill_after_writes(sandbox, command, writes)
     faults(seed=11, **BUSY_AWS)
 
     run = org.playbook(playbook=PLAYBOOK, extra_vars=extra_vars)
@@ -41,30 +52,10 @@ def test_permission_sets_converge_under_throttling_and_server_errors(sandbox, ne
     assert run.ok, run.log
     assert injected(sandbox).get("throttle"), "no fault was injected: the test proves nothing"
     faults()
-    assert_permission_sets_in_place(sandbox, "PCF-", org.partnercentral)
-    rerun = org.playbook(playbook=PLAYBOOK, extra_vars=extra_vars)
-    assert rerun.ok and rerun.changed == 0, rerun.log
-
-
-@pytest.mark.parametrize("writes", KILL_POINTS[:1])
-def test_a_run_killed_part_way_converges_on_the_next_run(sandbox, new_org, tmp_path, writes):
-    org = new_org(members=0)
-    extra_vars_file = tmp_path / "vars.yml"
-    extra_vars_file.write_text(
-        f"identity_center_prefix: PCK-\nidentity_center_provisioning_delay: 0.1\n"
-        f"identity_center_report_path: {tmp_path / 'report.json'}\n"
-    )
-    command = [os.path.join(BIN, "ansible-playbook"), PLAYBOOK, "-i", org.inventory, "-e", f"@{extra_vars_file}"]
-    kill_after_writes(sandbox, command, writes)
-
-    run = org.playbook(
-        playbook=PLAYBOOK,
-        extra_vars={
-            "identity_center_prefix": "PCK-",
-            "identity_center_provisioning_delay": 0.1,
-            "identity_center_report_path": str(tmp_path / "r.json"),
-        },
-    )
-
-    assert run.ok, run.log
     assert_permission_sets_in_place(sandbox, "PCK-", org.partnercentral)
+    # A rerun (the module with the role's options, in-process, in check mode) has nothing left to do.
+    sandbox.reset_calls()
+    options = module_options("PCK-", org.partnercentral)
+    rerun = run_module("identity_center_permission_sets", options, sandbox.env(), check_mode=True)
+    assert not rerun.get("failed") and rerun["changed"] is False, rerun
+    assert write_calls(sandbox.calls()) == []

@@ -5,7 +5,9 @@ sts:AssumeRole on it, as the README sets it up). The playbook must converge as i
 action it needs taken out of the policy it must fail before any write, naming the action. Moto matches a policy's
 actions, and its resources only where it can name them, so every call of the runs is also checked against the
 policy's Resource patterns and conditions (the sandbox's call log says which resource each call acts on). The
-stand-ins (CUR, Free Tier) apply moto's evaluation of the caller's policies too (tests/sandbox/enforcement.py).
+stand-ins (CUR, Free Tier) apply moto's evaluation of the caller's policies too (tests/sandbox/enforcement.py). The
+cases without one action run the module that needs it in the test's process (module_in_process), with a session
+of the runner role holding the reduced policy (least_privilege_support.runner_env).
 """
 
 import json
@@ -30,14 +32,18 @@ from least_privilege_support import caller_env
 from least_privilege_support import granted_actions
 from least_privilege_support import iam_enforced
 from least_privilege_support import load_policy
+from least_privilege_support import runner_env
 from least_privilege_support import runner_inventory
 from least_privilege_support import unauthorized
 from least_privilege_support import used_actions
 from least_privilege_support import without_action
+from module_in_process import run_module
 from preflight.support import BASELINE
 from preflight.support import PREFLIGHT
 from preflight.support import make_org
 from preflight.support import put_baseline_in_place
+
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.personas import persona_roles
 
 DOIT_PLAYBOOK = os.path.join(ROOT, "playbooks", "doit_onboarding.yml")
 PLAYBOOKS = ("preflight", "baseline", "personas", "doit_onboarding", "identity_center", "user_mapping", "validate")
@@ -67,6 +73,7 @@ ACCOUNT_WIDE = {
     "cloudtrail:LookupEvents",
 }
 CONSOLE_USER = "operator"
+PERSONAS_TAGS = {"ManagedBy": "diatonic.partnercentral"}  # roles/personas/defaults/main.yml
 
 
 def add_console_user_with_mfa(sandbox, account_id: str) -> None:
@@ -198,15 +205,30 @@ def test_preflight_is_ready_with_only_its_policy(org, tmp_path):
     assert granted_actions(policy) == used_actions(calls), "an action the policy grants was never called"
 
 
-def test_preflight_without_the_plan_read_names_it_and_is_not_ready(org, tmp_path):
+def test_preflight_without_the_plan_read_names_it_and_is_not_ready(org):
     # freetier is a stand-in, not moto: this is also the proof that stand-ins enforce IAM.
     policy = without_action(load_policy("preflight"), "freetier:GetAccountPlanState")
+    env = runner_env(org.sandbox, org.partnercentral, "preflight-noplan", policy)
 
-    result, calls = run(org, tmp_path, "preflight", policy, variant="-noplan")
+    with iam_enforced(org.sandbox):
+        # The preflight role's options for the Partner Central account (roles/preflight/tasks/account.yml).
+        result = run_module(
+            "org_member_check",
+            {
+                "expected_account_id": org.partnercentral,
+                "membership": "member",
+                "expected_management_account_id": DEFAULT_ACCOUNT_ID,
+                "require_paid_plan": True,
+                "report_only": True,
+            },
+            env,
+        )
+        calls = org.sandbox.calls()
 
-    assert not result.ok, result.log
-    assert "freetier:GetAccountPlanState" in " ".join(result.failure_messages()), result.log
-    assert "NOT READY" in result.stdout
+    assert result["ready"] is False and result["verdict"] == "unknown", result
+    (plan,) = [r for r in result["records"] if r["id"] == "preflight.plan"]
+    assert plan["status"] == "unknown" and plan["blocking"] is True
+    assert "freetier:GetAccountPlanState" in plan["evidence"], plan
     assert any(c["service"] == "freetier" for c in calls)
     assert not write_calls(calls)
 
@@ -222,13 +244,25 @@ def test_baseline_passes_in_every_account_with_only_its_policy(org, tmp_path):
     assert granted_actions(policy) == used_actions(calls), "an action the policy grants was never called"
 
 
-def test_baseline_without_describe_trails_names_it_and_fails(org, tmp_path):
+def test_baseline_without_describe_trails_names_it_and_fails(org):
     policy = without_action(load_policy("baseline"), "cloudtrail:DescribeTrails")
+    env = runner_env(org.sandbox, org.member, "baseline-notrails", policy)
 
-    result, calls = run(org, tmp_path, "baseline", policy, variant="-notrails")
+    with iam_enforced(org.sandbox):
+        # The baseline role's options (roles/baseline/defaults/main.yml): the trail is a blocking check.
+        result = run_module(
+            "security_baseline_info",
+            {"expected_account_id": org.member, "blocking": ["root_mfa", "cloudtrail"]},
+            env,
+        )
+        calls = org.sandbox.calls()
 
-    assert not result.ok, result.log
-    assert "cloudtrail:DescribeTrails" in " ".join(result.failure_messages()), result.log
+    assert result["ready"] is False and result["verdict"] == "unknown", result
+    (trail,) = [r for r in result["records"] if r["id"] == "baseline.cloudtrail"]
+    assert trail["status"] == "unknown" and trail["blocking"] is True
+    assert "cloudtrail:DescribeTrails" in trail["evidence"], trail
+    # Every other check was still made, and passes.
+    assert {r["status"] for r in result["records"] if r["id"] != "baseline.cloudtrail"} == {"verified"}
     assert not write_calls(calls)
 
 
@@ -282,14 +316,24 @@ def drift_persona_role(iam, name: str) -> None:
     )
 
 
-def test_personas_without_get_role_fail_before_any_write_naming_it(org, tmp_path, new_org):
+def test_personas_without_get_role_fail_before_any_write_naming_it(org, new_org):
     fresh = new_org(members=0)
-    fresh.env = org.env
     policy = without_action(load_policy("personas"), "iam:GetRole")
+    env = runner_env(org.sandbox, fresh.partnercentral, "personas-nogetrole", policy)
 
-    result, calls = run(fresh, tmp_path, "personas", policy, variant="-nogetrole")
+    with iam_enforced(org.sandbox):
+        # The personas role's module with the catalog's roles (roles/personas/tasks/converge.yml).
+        result = run_module(
+            "partnercentral_roles",
+            {
+                "roles": persona_roles(tags={"ManagedBy": "diatonic.partnercentral"}),
+                "expected_account_id": fresh.partnercentral,
+            },
+            env,
+        )
+        calls = org.sandbox.calls()
 
-    assert not result.ok, result.log
-    assert "iam:GetRole" in " ".join(result.failure_messages()), result.log
+    assert result.get("failed") is True, result
+    assert "iam:GetRole" in result["msg"], result["msg"]
     assert not write_calls(calls), write_calls(calls)
     assert role_state(aws_client(org.sandbox, "iam", fresh.partnercentral), "PartnerCentralRoleForMarketing") is None

@@ -51,25 +51,40 @@ def test_ansible_doc_renders_the_module_with_its_options(module, options):
     assert "EXAMPLES:" in doc.stdout and "RETURN VALUES:" in doc.stdout, doc.stdout
 
 
-def test_built_and_installed_collection_converges_from_a_playbook_outside_the_repository(
-    sandbox, tmp_path, installed_collection
-):
-    # A user's directory: nothing of the repository, no ansible.cfg; only the install directory holds collections.
-    user = tmp_path / "user"
-    user.mkdir()
+@pytest.fixture(scope="module")
+def outside(sandbox, tmp_path_factory, installed_collection):
+    """A user's directory (nothing of the repository, no ansible.cfg; only the install directory holds
+    collections) with playbooks/outside_personas.yml and an organization's inventory; its one run."""
+    user = tmp_path_factory.mktemp("user")
+    settings = installed_collection.settings()
+    playbook = user / "partnercentral.yml"
+    shutil.copy(os.path.join(HERE, "playbooks", "outside_personas.yml"), playbook)
+    org = make_org(sandbox, user, members=1)
+    converge = run_playbook(sandbox, str(playbook), inventory=org.inventory, cwd=user, ansible_settings=settings)
+    return org, converge
+
+
+def test_built_and_installed_collection_converges_from_a_playbook_outside_the_repository(installed_collection, outside):
+    user = os.path.dirname(outside[0].inventory)
     settings = installed_collection.settings()
     galaxy = os.path.join(BIN, "ansible-galaxy")
     listing = run([galaxy, "collection", "list", "diatonic.partnercentral"], cwd=user, settings=settings)
     assert installed_collection.collections_path in listing.stdout and ROOT not in listing.stdout, listing.stdout
-
-    playbook = user / "partnercentral.yml"
-    shutil.copy(os.path.join(HERE, "playbooks", "outside_personas.yml"), playbook)
-    org = make_org(sandbox, user, members=1)
-
-    converge = run_playbook(sandbox, str(playbook), inventory=org.inventory, cwd=user, ansible_settings=settings)
+    org, converge = outside
 
     assert converge.ok, converge.log
     assert_persona_roles(org.iam(org.partnercentral))
+
+
+def test_one_module_defaults_line_reaches_the_amazon_aws_modules_too(outside):
+    # outside_personas.yml sets module_defaults for group/diatonic.partnercentral.aws only; its amazon.aws
+    # iam_role_info task listed the host's account's roles (its assert task checks whose they are).
+    org, converge = outside
+    assert converge.ok, converge.log
+    assert "The roles amazon.aws listed are the host's account's" in converge.stdout, converge.log
+    (listed,) = converge.results("List the account's roles with amazon.aws")
+    arns = [role["arn"] for role in listed["iam_roles"] if ":role/PartnerCentralRoleFor" in role["arn"]]
+    assert len(arns) == 7 and all(arn.split(":")[4] == org.partnercentral for arn in arns), arns
 
 
 def test_ansible_builder_finds_the_python_requirements_of_the_installed_collection(installed_collection):

@@ -3,8 +3,8 @@
 One organization is set up the way it is found after the migration went partly wrong: the seven persona roles
 made, one of their policies removed behind the collection's back, the account linked (AWS's cloud admin role is
 there, Partner Central knows the partner), and a user refused when Partner Central tried to assume a persona role.
-One run of validate.yml serves every assertion on it; a second run, in check mode, goes through injected
-throttling and server errors. test_validate_least_privilege.py runs it with only its policy.
+One run of validate.yml serves every assertion on it; its modules, in check mode and in-process, then go through
+injected throttling and server errors. test_validate_least_privilege.py runs it with only its policy.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pytest
 from faults_support import BUSY_AWS
 from faults_support import injected
 from integration_support import PERSONA_POLICIES
+from integration_support import account_env
 from integration_support import aws_policy_arn
 from integration_support import make_org
 from integration_support import write_calls
@@ -29,6 +30,7 @@ from validate_support import refuse_assume_role
 from validate_support import set_up_the_migrated_account
 from validate_support import statuses
 from validate_support import validate
+from validate_support import validation_records
 
 
 @pytest.fixture(scope="module")
@@ -95,16 +97,17 @@ def test_the_account_is_not_ready_and_the_summary_says_why(validated):
 
 
 def test_under_throttling_and_server_errors_check_mode_gives_the_same_records(validated, faults):
+    """The validation role's three modules, in check mode and in-process (module_in_process.py), through injected
+    throttling and server errors: the same records as the playbook's calm run."""
     org = validated.org
+    env = account_env(org.sandbox, org.partnercentral)
     faults(seed=41, **BUSY_AWS)
     org.sandbox.reset_calls()
 
-    run, report = validate(org, "--check", name="busy", validation_identity_center=False)
+    busy = validation_records(org.partnercentral, env, check_mode=True)
 
     assert injected(org.sandbox).get("throttle"), "no fault was injected: the test proves nothing"
-    assert run.ok, run.log
     assert write_calls(org.sandbox.calls()) == []
     calm = statuses(validated.report, org.partnercentral)
-    assert statuses(report, org.partnercentral) == {
-        i: s for i, s in calm.items() if not i.startswith("identity_center.")
-    }
+    expected = {i: s for i, s in calm.items() if not i.startswith("identity_center.")}
+    assert {r["id"]: r["status"] for r in busy} == expected

@@ -14,7 +14,10 @@ from integration_support import aws_client
 from integration_support import aws_policy_arn
 from integration_support import create_role_by_hand
 from integration_support import run_playbook
+from module_in_process import run_module
 from standin_support import link_partner_central
+
+from ansible_collections.diatonic.partnercentral.plugins.filter.personas import persona_roles
 
 PLAYBOOK = os.path.join(ROOT, "playbooks", "validate.yml")
 SCHEMA = os.path.join(ROOT, "schemas", "report-1.json")
@@ -77,3 +80,27 @@ def validate(org, *args, inventory=None, env=None, name="validation", **extra_va
 
 def statuses(report: dict, account: str) -> dict:
     return {r["id"]: r["status"] for r in report["records"] if r["account"] == account}
+
+
+def validation_records(account: str, env: dict, check_mode: bool = False, expect_failure: bool = False) -> list[dict]:
+    """The records of the validation role's three modules (roles/validation/tasks/checks.yml, with its defaults and
+    the tests' one-hour CloudTrail window), each run in-process with ``env``; each must succeed unless told."""
+    results = [
+        run_module(
+            "partnercentral_roles_info",
+            {"roles": persona_roles(None), "report_undeclared": True, "expected_account_id": account},
+            env,
+            check_mode=check_mode,
+        ),
+        run_module("partnercentral_linking_info", {"catalog": "AWS", "expected_account_id": account}, env, check_mode),
+        run_module(
+            "assume_role_denials_info",
+            {"window_hours": 1, "max_pages": 200, "region": "us-east-1", "expected_account_id": account},
+            env,
+            check_mode,
+        ),
+    ]
+    if not expect_failure:
+        for result in results:
+            assert not result.get("failed"), result
+    return [record for result in results for record in result.get("records", [])]

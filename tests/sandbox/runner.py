@@ -27,10 +27,16 @@ def free_port() -> int:
 class Sandbox:
     """A sandbox server in a child process; ``with Sandbox() as sb:`` stops it on exit."""
 
-    def __init__(self, port: int | None = None, log_path: str | None = None):
+    def __init__(self, port: int | None = None, log_path: str | None = None, label: str | None = None):
         self.port = port or free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
+        # What the server's CPU line (PC_RUNLOG) names; by default the test running when it stops.
+        self.label = label
+        # CPU seconds of the server already reported elsewhere (a test file's share: log_cpu_share).
+        self.reported_cpu = 0.0
+        # What tests made in the server once and reuse (keys of a caller, say): forgotten with the server's state.
+        self.made: dict = {}
         self.process = None
         self._log = None
 
@@ -42,6 +48,7 @@ class Sandbox:
         self.stop()
 
     def start(self, timeout: float = 60.0) -> None:
+        self.reported_cpu = 0.0
         if self.log_path:
             self._log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the child's lifetime, closed in stop()
         self.process = subprocess.Popen(
@@ -76,16 +83,32 @@ class Sandbox:
             self._log.close()
             self._log = None
 
-    def _log_cpu(self) -> None:
-        """With PC_RUNLOG set (see tests/integration/integration_support.py), the server's CPU time, for profiling."""
-        if not os.environ.get("PC_RUNLOG"):
-            return
+    def cpu_seconds(self) -> float:
+        """The server's CPU time (user + system) so far."""
         with open(f"/proc/{self.process.pid}/stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
-        cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        line = {"test": os.environ.get("PYTEST_CURRENT_TEST", ""), "sandbox_cpu": cpu}
-        with open(os.environ["PC_RUNLOG"], "a") as handle:
-            handle.write(json.dumps(line) + "\n")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def log_cpu_share(self, label: str, since: float) -> None:
+        """With PC_RUNLOG set, the server's CPU time since ``since`` (a ``cpu_seconds()``) as ``label``'s share."""
+        if not os.environ.get("PC_RUNLOG") or self.process is None or self.process.poll() is not None:
+            return
+        share = self.cpu_seconds() - since
+        self.reported_cpu += share
+        _runlog({"test": label, "sandbox_cpu": round(share, 2)})
+
+    def _log_cpu(self) -> None:
+        """With PC_RUNLOG set (see tests/integration/integration_support.py), the server's CPU time not reported
+        as a share yet (for a server shared by test files: its start and imports), for profiling."""
+        if not os.environ.get("PC_RUNLOG"):
+            return
+        label = self.label or os.environ.get("PYTEST_CURRENT_TEST", "")
+        _runlog({"test": label, "sandbox_cpu": round(self.cpu_seconds() - self.reported_cpu, 2)})
+
+    def reset(self) -> None:
+        """The server as newly started: no AWS resources, account state, faults or calls (POST /_sandbox/reset)."""
+        self.control("/_sandbox/reset")
+        self.made.clear()
 
     def control(self, path: str, payload=None, method: str = "POST"):
         return _seed.control(self.endpoint, path, payload, method)
@@ -121,6 +144,11 @@ class Sandbox:
             AWS_SHARED_CREDENTIALS_FILE=os.devnull,
         )
         return env
+
+
+def _runlog(line: dict) -> None:
+    with open(os.environ["PC_RUNLOG"], "a") as handle:
+        handle.write(json.dumps(line) + "\n")
 
 
 def dump(payload) -> str:

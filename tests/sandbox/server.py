@@ -29,6 +29,11 @@ Besides the AWS APIs it serves a control surface under ``/_sandbox/``:
   services (the Partner Central roles) is refused, and every refused
   AssumeRole is recorded in CloudTrail's event history as AWS records it.
 * ``GET /_sandbox/state`` shows every account's state.
+* ``POST /_sandbox/reset`` makes the sandbox what a newly started one is, without the seconds of CPU a start
+  costs (importing moto, loading its backends): moto's backends emptied (every account, organization, role...),
+  IAM enforcement off, every account's state and each stand-in's own state gone (their ``state.on_reset``), no
+  faults, an empty call log. It answers 500 naming any stand-in state still held afterwards (``state.leftovers``:
+  a stand-in that forgot to register its reset). The tests reset one server between test files.
 * ``GET /_sandbox/calls`` lists every AWS call served since the last
   ``DELETE /_sandbox/calls``, each as ``{"service", "operation", "account_id",
   "write", "fault"}``: tests use it to prove check mode writes nothing and the
@@ -39,6 +44,9 @@ Besides the AWS APIs it serves a control surface under ``/_sandbox/``:
   ``resource``, ``context``: see iam_actions.py). ``POST /moto-api/reset-auth``
   turns moto's IAM enforcement on (body ``0``) or off (``inf``); it is not an
   AWS call and is not logged; enforcement covers the stand-ins too (enforcement.py).
+
+moto_speedups.py cuts two costs moto has per account (an IAM backend for every partition, the AWS managed policies
+parsed again for each) without changing what moto answers.
 """
 
 from __future__ import annotations
@@ -62,8 +70,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import enforcement  # noqa: E402
 import faults  # noqa: E402
 import iam_actions  # noqa: E402
+import moto_speedups  # noqa: E402
 import standins  # noqa: E402
 import state  # noqa: E402
+from moto import settings as moto_settings  # noqa: E402
+from moto.core.base_backend import BackendDict  # noqa: E402
+from moto.core.base_backend import backend_lock  # noqa: E402
+from moto.core.model_instances import reset_model_data  # noqa: E402
+from moto.core.responses import ActionAuthenticatorMixin  # noqa: E402
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication  # noqa: E402
 from moto.moto_server.werkzeug_app import create_backend_app  # noqa: E402
 from standins import cloudtrail as cloudtrail_standin  # noqa: E402
@@ -75,6 +89,10 @@ _SIGNING = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 _READ_PREFIXES = ("Get", "List", "Describe", "Head", "Lookup", "Search", "Check", "Query", "Select", "Generate")
 # STS hands out credentials and says who the caller is: nothing is changed.
 _READ_OPERATIONS = {"AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity", "GetCallerIdentity"}
+
+
+# IAM enforcement as the server started (moto reads INITIAL_NO_AUTH_ACTION_COUNT, default: never enforced).
+_INITIAL_NO_AUTH_ACTION_COUNT = moto_settings.INITIAL_NO_AUTH_ACTION_COUNT
 
 
 def is_write(operation: str) -> bool:
@@ -124,6 +142,7 @@ class SandboxApp:
         self.calls = CallLog()
         self.faults = faults.FaultInjector()
         enforcement.install()
+        moto_speedups.install()
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -193,13 +212,43 @@ class SandboxApp:
             elif path == "/_sandbox/faults" and method == "DELETE":
                 self.faults.clear()
                 result = {}
+            elif path == "/_sandbox/reset" and method == "POST":
+                result = self.reset()
             elif path == "/_sandbox/health":
                 result = {"status": "ok"}
             else:
                 return _json(start_response, "404 Not Found", {"error": f"no control endpoint {method} {path}"})
         except (state.StateError, faults.ConfigError) as exc:
             return _json(start_response, "400 Bad Request", {"error": str(exc)})
+        except ResetError as exc:
+            return _json(start_response, "500 Internal Server Error", {"error": str(exc)})
         return _json(start_response, "200 OK", result)
+
+    def reset(self) -> dict:
+        """The sandbox as newly started (``POST /_sandbox/reset``)."""
+        with backend_lock:
+            # What moto's own /moto-api/reset does, minus rebuilding each backend before dropping it (an IAM
+            # backend loads every AWS managed policy: seconds for an organization's accounts).
+            for backend in BackendDict._instances:
+                backend.clear()
+                # S3's bucket namespace is shared by every account and kept beside its backends (S3Backend.reset
+                # would forget its buckets there one by one): a name used before the reset is free again.
+                getattr(backend, "bucket_accounts", {}).clear()
+            BackendDict._instances.clear()
+            reset_model_data()
+        moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = _INITIAL_NO_AUTH_ACTION_COUNT
+        ActionAuthenticatorMixin.request_count = 0
+        state.reset()
+        self.faults.clear()
+        self.calls.clear()
+        left = state.leftovers()
+        if left:
+            raise ResetError(f"state kept after the reset (register its reset with state.on_reset): {left}")
+        return {}
+
+
+class ResetError(RuntimeError):
+    """Stand-in state survived a reset."""
 
 
 _STS_DENIAL = """<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>\

@@ -7,17 +7,22 @@ given, as a real organization's accounts do.
 
 Stand-ins add keys of their own with ``register`` (a default and a check that
 turns the posted value into what is stored, or raises StateError); the keys
-and their payloads are listed in the server's docstring.
+and their payloads are listed in the server's docstring. A stand-in that keeps
+state of its own (module-level, lowercase ``_name`` containers) registers how
+to empty it with ``on_reset``; ``reset`` empties everything, and
+``leftovers`` names any such container still holding something afterwards.
 """
 
 from __future__ import annotations
 
+import collections
 import copy
 import re
+import sys
 import threading
 from unittest import mock
 
-from moto.iam.models import get_account_id_from
+from moto.iam import models as iam_models
 from moto.iam.models import iam_backends
 from moto.organizations import models as org_models
 from moto.organizations.models import organizations_backends
@@ -42,6 +47,41 @@ def register(key: str, default, check) -> None:
 
 
 _management: dict[str, str] = {}  # "account_id" of the organization's management account, once made
+_resets: list = []  # the stand-ins' own reset functions (on_reset)
+
+
+def on_reset(reset_function) -> None:
+    """``reset_function()`` empties a stand-in's own state; ``reset`` calls it."""
+    _resets.append(reset_function)
+
+
+def reset() -> None:
+    """Every account's state and the stand-ins' own state as a new sandbox has them (moto's backends are the
+    server's to reset)."""
+    with _lock:
+        _accounts.clear()
+        _management.clear()
+    for reset_function in _resets:
+        reset_function()
+
+
+def leftovers() -> list[str]:
+    """Module-level state (a lowercase ``_name`` dict, list, set or deque of this module or a stand-in) that is
+    not empty: after ``reset``, state a stand-in forgot to register with ``on_reset``."""
+    kinds = (dict, list, set, collections.deque)
+    found = []
+    for name, module in list(sys.modules.items()):
+        if name != __name__ and name != "standins" and not name.startswith("standins."):
+            continue
+        for attribute, value in vars(module).items():
+            private_state = attribute.startswith("_") and not attribute.startswith("__") and attribute[1:].islower()
+            if private_state and isinstance(value, kinds) and value and attribute not in _KEPT.get(name, ()):
+                found.append(f"{name}.{attribute}")
+    return sorted(found)
+
+
+# Registries filled once at import, not state: what leftovers() does not report.
+_KEPT = {__name__: ("_extensions", "_resets")}
 
 
 class StateError(ValueError):
@@ -71,7 +111,7 @@ def snapshot() -> dict:
 
 
 def account_for_access_key(access_key: str) -> str:
-    return get_account_id_from(access_key)
+    return iam_models.get_account_id_from(access_key)
 
 
 def apply(payload: dict) -> dict:

@@ -24,10 +24,8 @@ from integration_support import run_playbook
 from integration_support import set_state
 from integration_support import write_inventory
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 PREFLIGHT = os.path.join(ROOT, "playbooks", "preflight.yml")
 BASELINE = os.path.join(ROOT, "playbooks", "baseline.yml")
-MODULE_PLAYBOOK = os.path.join(HERE, "module.yml")
 MEMBER_HOST = "org-member"
 
 TRAIL = "account-trail"
@@ -90,18 +88,20 @@ class PreflightOrg(Org):
 _reports = itertools.count(1)
 
 
-def make_org(sandbox, directory, partnercentral_vars=None, baseline: bool = True) -> PreflightOrg:
+def make_org(sandbox, directory, partnercentral_vars=None, baseline: bool = True, management_vars=None) -> PreflightOrg:
     """A new Partner Central account and member in the sandbox's organization, the baseline in place unless told.
 
     ``partnercentral_vars(partnercentral, member)`` gives the Partner Central host's variables when the test needs
-    other ones than its account ID and OrganizationAccountAccessRole; the organization is seeded with the usual ones.
+    other ones than its account ID and OrganizationAccountAccessRole, ``management_vars(partnercentral, member)``
+    the management host's (by default its account ID and the default credentials); the organization is seeded
+    with the usual ones.
     """
     partnercentral, member = new_account_id(), new_account_id()
 
-    def inventory(pc_vars: dict) -> str:
+    def inventory(pc_vars: dict, management: dict | None = None) -> str:
         return write_inventory(
             directory,
-            management={"aws_account_id": DEFAULT_ACCOUNT_ID},
+            management=management or {"aws_account_id": DEFAULT_ACCOUNT_ID},
             partnercentral=pc_vars,
             members={MEMBER_HOST: {"aws_account_id": member, "aws_assume_role_arn": assume_role_arn(member)}},
         )
@@ -110,8 +110,12 @@ def make_org(sandbox, directory, partnercentral_vars=None, baseline: bool = True
     sandbox.seed(path)
     if baseline:
         put_baseline_in_place(sandbox, partnercentral)
-    if partnercentral_vars is not None:
-        path = inventory(partnercentral_vars(partnercentral, member))
+    if partnercentral_vars is not None or management_vars is not None:
+        default = {"aws_account_id": partnercentral, "aws_assume_role_arn": assume_role_arn(partnercentral)}
+        path = inventory(
+            partnercentral_vars(partnercentral, member) if partnercentral_vars else default,
+            management_vars(partnercentral, member) if management_vars else None,
+        )
     return PreflightOrg(sandbox, str(directory), path, DEFAULT_ACCOUNT_ID, partnercentral, [member])
 
 
@@ -154,28 +158,3 @@ class PreflightRun:
     @property
     def log(self) -> str:
         return self.run.log
-
-
-def run_module(sandbox, directory, module: str, options: dict, env: dict | None = None) -> dict:
-    """One module call through tests/integration/preflight/module.yml; its result as the json callback gives it.
-
-    ``env`` is the environment to run in, by default the sandbox's (its default credentials).
-    """
-    run = run_playbook(
-        sandbox,
-        MODULE_PLAYBOOK,
-        extra_vars={"module": module, "options": options},
-        env=env,
-        tmp=directory,
-        ansible_settings={"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"},
-        verbose=False,
-    )
-    output = json.loads(run.stdout)
-    results = [
-        task["hosts"]["localhost"]
-        for play in output["plays"]
-        for task in play["tasks"]
-        if "localhost" in task["hosts"] and not task["hosts"]["localhost"].get("skipped")
-    ]
-    assert len(results) == 1, run.log
-    return results[0]

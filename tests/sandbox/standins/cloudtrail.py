@@ -75,6 +75,9 @@ def reset() -> None:
         _refuse_next.clear()
 
 
+state.on_reset(reset)
+
+
 # --- recording events -----------------------------------------------------------
 
 

@@ -34,6 +34,8 @@ import fnmatch
 import json
 import threading
 
+import state
+
 from ._common import ServiceError
 from ._common import json_service
 
@@ -49,6 +51,9 @@ _reports: dict[str, dict[str, dict]] = {}  # account -> report name -> {"definit
 def reset() -> None:
     with _lock:
         _reports.clear()
+
+
+state.on_reset(reset)
 
 
 # --- rules the service enforces ----------------------------------------------

@@ -301,6 +301,16 @@ def list_permission_sets_provisioned_to_account(account_id: str, params: dict) -
 _assignments: dict[tuple[str, str], dict[str, dict]] = {}  # (account, region) -> request ID -> creation request
 
 
+def reset() -> None:
+    with _lock:
+        _requests.clear()
+        _provisioned.clear()
+        _assignments.clear()
+
+
+state.on_reset(reset)
+
+
 def create_account_assignment(account_id: str, params: dict) -> dict:
     """Assign through moto (once: AWS keeps no duplicate), answered IN_PROGRESS like provisioning; the permission
     set is provisioned to the account as part of it, as AWS does."""

@@ -7,18 +7,28 @@ Tests of the module's own behaviour (faults of one call, a policy that does not 
 nothing) use these instead of a playbook run.
 """
 
+import os
+
+import yaml
+from integration_support import ROOT
 from integration_support import account_env
 from module_in_process import run_module
 
 from ansible_collections.diatonic.partnercentral.plugins.module_utils import personas
 
-# roles/personas/defaults/main.yml
-PERSONAS_TAGS = {"ManagedBy": "diatonic.partnercentral"}
+with open(os.path.join(ROOT, "roles", "personas", "defaults", "main.yml")) as _defaults:
+    PERSONAS_DEFAULTS = yaml.safe_load(_defaults)
 
 
 def personas_roles(overrides: dict | None = None) -> list[dict]:
-    """The partnercentral_roles items roles/personas converges with these personas_overrides."""
-    return personas.persona_roles(None, overrides or {}, PERSONAS_TAGS, "/", 3600)
+    """The partnercentral_roles items roles/personas converges with these personas_overrides (and its defaults)."""
+    return personas.persona_roles(
+        PERSONAS_DEFAULTS["personas_catalog"],
+        overrides or {},
+        PERSONAS_DEFAULTS["personas_tags"],
+        PERSONAS_DEFAULTS["personas_path"],
+        PERSONAS_DEFAULTS["personas_max_session_duration"],
+    )
 
 
 def converge_personas(

@@ -38,12 +38,11 @@ from least_privilege_support import unauthorized
 from least_privilege_support import used_actions
 from least_privilege_support import without_action
 from module_in_process import run_module
+from personas_support import converge_personas
 from preflight.support import BASELINE
 from preflight.support import PREFLIGHT
 from preflight.support import make_org
 from preflight.support import put_baseline_in_place
-
-from ansible_collections.diatonic.partnercentral.plugins.module_utils.personas import persona_roles
 
 DOIT_PLAYBOOK = os.path.join(ROOT, "playbooks", "doit_onboarding.yml")
 PLAYBOOKS = ("preflight", "baseline", "personas", "doit_onboarding", "identity_center", "user_mapping", "validate")
@@ -73,7 +72,6 @@ ACCOUNT_WIDE = {
     "cloudtrail:LookupEvents",
 }
 CONSOLE_USER = "operator"
-PERSONAS_TAGS = {"ManagedBy": "diatonic.partnercentral"}  # roles/personas/defaults/main.yml
 
 
 def add_console_user_with_mfa(sandbox, account_id: str) -> None:
@@ -322,15 +320,8 @@ def test_personas_without_get_role_fail_before_any_write_naming_it(org, new_org)
     env = runner_env(org.sandbox, fresh.partnercentral, "personas-nogetrole", policy)
 
     with iam_enforced(org.sandbox):
-        # The personas role's module with the catalog's roles (roles/personas/tasks/converge.yml).
-        result = run_module(
-            "partnercentral_roles",
-            {
-                "roles": persona_roles(tags={"ManagedBy": "diatonic.partnercentral"}),
-                "expected_account_id": fresh.partnercentral,
-            },
-            env,
-        )
+        # The personas role's module as the role calls it (roles/personas/tasks/converge.yml).
+        result = converge_personas(org.sandbox, fresh.partnercentral, env=env)
         calls = org.sandbox.calls()
 
     assert result.get("failed") is True, result

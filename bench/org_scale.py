@@ -41,6 +41,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "bench")
 BIN = os.path.dirname(sys.executable)
 RESULTS = os.path.join(BENCH, "results")
+sys.path.insert(0, os.path.join(ROOT, "tests", "sandbox"))
+
+from runner import Sandbox  # noqa: E402
+from seed import put_baseline_in_place  # noqa: E402
+
 PLAYBOOKS = {phase: os.path.join(ROOT, "playbooks", f"{phase}.yml") for phase in ("baseline", "preflight", "validate")}
 CLI_LOOPS = {phase: os.path.join(BENCH, f"{phase}_cli.sh") for phase in PLAYBOOKS}
 AMAZON_AWS = {"baseline": os.path.join(BENCH, "baseline_amazon_aws.yml")}
@@ -54,8 +59,6 @@ UNITS = ("Root/Workloads/Prod", "Root/Workloads/Dev", "Root/Security")
 WALKED_UNITS = 2 + len(UNITS)
 PAGE = 20  # AWS's largest page of ListAccounts / ListAccountsForParent
 TARGET_SPEEDUP_AT_50 = 3.0
-TRAIL = "organization-baseline"
-CONFIG_ROLE = "aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
 
 
 class VoidRun(Exception):
@@ -304,30 +307,7 @@ class Organization:
                 "aws_secret_access_key": answer["SecretAccessKey"],
                 "aws_session_token": answer["SessionToken"],
             }
-        bucket = f"audit-logs-{account_id}"
-        self._client("s3", credentials).create_bucket(Bucket=bucket)
-        cloudtrail = self._client("cloudtrail", credentials)
-        cloudtrail.create_trail(Name=TRAIL, S3BucketName=bucket, IsMultiRegionTrail=True)
-        cloudtrail.start_logging(Name=TRAIL)
-        config = self._client("config", credentials)
-        config.put_configuration_recorder(
-            ConfigurationRecorder={
-                "name": "default",
-                "roleARN": f"arn:aws:iam::{account_id}:role/{CONFIG_ROLE}",
-                "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
-            }
-        )
-        config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": bucket})
-        config.start_configuration_recorder(ConfigurationRecorderName="default")
-        self._client("iam", credentials).update_account_password_policy(
-            MinimumPasswordLength=16,
-            RequireSymbols=True,
-            RequireNumbers=True,
-            RequireUppercaseCharacters=True,
-            RequireLowercaseCharacters=True,
-            PasswordReusePrevention=24,
-        )
-        self.sandbox.control("/_sandbox/state", {"account_id": account_id, "root_mfa": True})
+        put_baseline_in_place(self.sandbox.endpoint, lambda service: self._client(service, credentials), account_id)
 
     def grow_to(self, size: int) -> None:
         while len(self.accounts) < size:
@@ -555,9 +535,6 @@ def main(argv=None) -> int:
         parser.error(str(exc))
     if not sizes or sizes[0] < 1:
         parser.error("--sizes takes sizes of 1 or more")
-
-    sys.path.insert(0, os.path.join(ROOT, "tests", "sandbox"))
-    from runner import Sandbox
 
     work = os.path.join(RESULTS, "org_scale")
     os.makedirs(work, exist_ok=True)

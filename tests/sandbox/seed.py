@@ -81,6 +81,40 @@ def seed(endpoint: str, inventory: str, extra_state: dict | None = None) -> list
     return accounts
 
 
+# Phase 2 as a user sets it up by hand (not taken from the collection): the trail and recorder names.
+BASELINE_TRAIL = "account-trail"
+BASELINE_RECORDER = "default"
+
+
+def put_baseline_in_place(endpoint: str, client, account_id: str) -> None:
+    """Phase 2 done right in ``account_id``: root MFA, a logging multi-region trail, AWS Config recording, a strict
+    password policy. ``client(service)`` is a boto3 client acting in the account."""
+    bucket = f"audit-logs-{account_id}"
+    client("s3").create_bucket(Bucket=bucket)
+    cloudtrail = client("cloudtrail")
+    cloudtrail.create_trail(Name=BASELINE_TRAIL, S3BucketName=bucket, IsMultiRegionTrail=True)
+    cloudtrail.start_logging(Name=BASELINE_TRAIL)
+    config = client("config")
+    config.put_configuration_recorder(
+        ConfigurationRecorder={
+            "name": BASELINE_RECORDER,
+            "roleARN": f"arn:aws:iam::{account_id}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig",
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
+        }
+    )
+    config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": bucket})
+    config.start_configuration_recorder(ConfigurationRecorderName=BASELINE_RECORDER)
+    client("iam").update_account_password_policy(
+        MinimumPasswordLength=16,
+        RequireSymbols=True,
+        RequireNumbers=True,
+        RequireUppercaseCharacters=True,
+        RequireLowercaseCharacters=True,
+        PasswordReusePrevention=24,
+    )
+    control(endpoint, "/_sandbox/state", {"account_id": account_id, "root_mfa": True})
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--endpoint", required=True)

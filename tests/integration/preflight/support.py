@@ -2,8 +2,8 @@
 organization with one Partner Central account and one member, and the preflight's report.
 
 What a correct setup is (a member account on the Paid plan, root MFA, a logging multi-region trail, a recording
-AWS Config recorder, a strict password policy) is written out here as a user would set it up, not taken from the
-collection.
+AWS Config recorder, a strict password policy) is written out as a user would set it up, not taken from the
+collection: here and in tests/sandbox/seed.py (put_baseline_in_place, which the benchmark shares).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import json
 import os
 from dataclasses import dataclass
 
+import seed as _seed  # tests/sandbox, on sys.path through conftest.py
 from integration_support import DEFAULT_ACCOUNT_ID
 from integration_support import ROOT
 from integration_support import Org
@@ -21,43 +22,19 @@ from integration_support import assume_role_arn
 from integration_support import aws_client
 from integration_support import new_account_id
 from integration_support import run_playbook
-from integration_support import set_state
 from integration_support import write_inventory
 
 PREFLIGHT = os.path.join(ROOT, "playbooks", "preflight.yml")
 BASELINE = os.path.join(ROOT, "playbooks", "baseline.yml")
 MEMBER_HOST = "org-member"
 
-TRAIL = "account-trail"
-RECORDER = "default"
+TRAIL = _seed.BASELINE_TRAIL
+RECORDER = _seed.BASELINE_RECORDER
 
 
 def put_baseline_in_place(sandbox, account_id: str) -> None:
     """Phase 2 done right: root MFA, a logging multi-region trail, AWS Config recording, a strict password policy."""
-    bucket = f"audit-logs-{account_id}"
-    aws_client(sandbox, "s3", account_id).create_bucket(Bucket=bucket)
-    cloudtrail = aws_client(sandbox, "cloudtrail", account_id)
-    cloudtrail.create_trail(Name=TRAIL, S3BucketName=bucket, IsMultiRegionTrail=True)
-    cloudtrail.start_logging(Name=TRAIL)
-    config = aws_client(sandbox, "config", account_id)
-    config.put_configuration_recorder(
-        ConfigurationRecorder={
-            "name": RECORDER,
-            "roleARN": f"arn:aws:iam::{account_id}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig",
-            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
-        }
-    )
-    config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": bucket})
-    config.start_configuration_recorder(ConfigurationRecorderName=RECORDER)
-    aws_client(sandbox, "iam", account_id).update_account_password_policy(
-        MinimumPasswordLength=16,
-        RequireSymbols=True,
-        RequireNumbers=True,
-        RequireUppercaseCharacters=True,
-        RequireLowercaseCharacters=True,
-        PasswordReusePrevention=24,
-    )
-    set_state(sandbox, account_id, root_mfa=True)
+    _seed.put_baseline_in_place(sandbox.endpoint, lambda service: aws_client(sandbox, service, account_id), account_id)
 
 
 # --- inventories (DESIGN.md contract 2) ---------------------------------------

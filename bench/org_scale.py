@@ -402,15 +402,22 @@ def migrate(sandbox, directory: str) -> None:
             )
 
 
+def playbook_command(directory: str, size: int, playbook: str, forks: int) -> list[str]:
+    """ansible-playbook over the plugin's inventory of an organization of ``size`` accounts."""
+    return [
+        os.path.join(BIN, "ansible-playbook"),
+        "-i",
+        inventory_config(directory, size),
+        playbook,
+        "--forks",
+        str(forks),
+    ]
+
+
 def collection_run(sandbox, organization: Organization, phase: str, directory: str, forks: int) -> dict:
     size, checked = len(organization.accounts), organization.checked(phase)
     command = [
-        os.path.join(BIN, "ansible-playbook"),
-        "-i",
-        inventory_config(directory, len(organization.accounts)),
-        PLAYBOOKS[phase],
-        "--forks",
-        str(forks),
+        *playbook_command(directory, size, PLAYBOOKS[phase], forks),
         "-e",
         json.dumps(PHASE_VARS[phase](directory)),
     ]
@@ -443,14 +450,7 @@ def amazon_aws_run(sandbox, organization: Organization, phase: str, directory: s
     if phase not in AMAZON_AWS:
         return {"skipped": "amazon.aws has no module for these checks"}
     size, checked = len(organization.accounts), organization.checked(phase)
-    command = [
-        os.path.join(BIN, "ansible-playbook"),
-        "-i",
-        inventory_config(directory, len(organization.accounts)),
-        AMAZON_AWS[phase],
-        "--forks",
-        str(forks),
-    ]
+    command = playbook_command(directory, size, AMAZON_AWS[phase], forks)
     process, seconds, calls = timed(sandbox, command, env_for(sandbox, directory))
     counts = (
         load(os.path.join(directory, "modules.json")) if os.path.exists(os.path.join(directory, "modules.json")) else {}

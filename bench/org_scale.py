@@ -414,6 +414,13 @@ def playbook_command(directory: str, size: int, playbook: str, forks: int) -> li
     ]
 
 
+def forget_outputs(*paths: str) -> None:
+    """A run's outputs gone before it starts: a repeated run that writes none must not be read as one that did."""
+    for path in paths:
+        if os.path.exists(path):
+            os.remove(path)
+
+
 def collection_run(sandbox, organization: Organization, phase: str, directory: str, forks: int) -> dict:
     size, checked = len(organization.accounts), organization.checked(phase)
     command = [
@@ -421,9 +428,10 @@ def collection_run(sandbox, organization: Organization, phase: str, directory: s
         "-e",
         json.dumps(PHASE_VARS[phase](directory)),
     ]
+    summary_path = os.path.join(directory, f"{'validation' if phase == 'validate' else phase}-organization.json")
+    forget_outputs(summary_path, os.path.join(directory, "modules.json"))
     process, seconds, calls = timed(sandbox, command, env_for(sandbox, directory))
     log = f"\n{process.stdout[-6000:]}\n{process.stderr[-3000:]}"
-    summary_path = os.path.join(directory, f"{'validation' if phase == 'validate' else phase}-organization.json")
     if not os.path.exists(summary_path):
         raise VoidRun(
             f"{phase}.yml over {size} accounts wrote no organization summary (exit {process.returncode}){log}"
@@ -451,6 +459,7 @@ def amazon_aws_run(sandbox, organization: Organization, phase: str, directory: s
         return {"skipped": "amazon.aws has no module for these checks"}
     size, checked = len(organization.accounts), organization.checked(phase)
     command = playbook_command(directory, size, AMAZON_AWS[phase], forks)
+    forget_outputs(os.path.join(directory, "modules.json"))
     process, seconds, calls = timed(sandbox, command, env_for(sandbox, directory))
     counts = (
         load(os.path.join(directory, "modules.json")) if os.path.exists(os.path.join(directory, "modules.json")) else {}
@@ -517,6 +526,18 @@ def environment() -> dict:
     }
 
 
+def median_run(samples: list[dict]) -> dict:
+    """The run of median wall time among ``samples`` (the slower of the middle two for an even count), with every
+    run's seconds beside it; a skipped approach as it was."""
+    timed_runs = sorted((s for s in samples if "seconds" in s), key=lambda s: s["seconds"])
+    if not timed_runs:
+        return samples[0]
+    median = dict(timed_runs[len(timed_runs) // 2])
+    if len(samples) > 1:
+        median["runs_seconds"] = [s["seconds"] for s in timed_runs]
+    return median
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1,10,50,200", help="organization sizes, in accounts (default 1,10,50,200)")
@@ -524,6 +545,13 @@ def main(argv=None) -> int:
     parser.add_argument("--cli-sizes", default="1,10,50", help="sizes at which the AWS CLI loops run too")
     parser.add_argument("--amazon-aws-sizes", default="1,10,50", help="sizes at which the amazon.aws playbook runs")
     parser.add_argument("--forks", type=int, default=10, help="ansible-playbook --forks (default 10)")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="runs of each approach at each size, interleaved (collection, CLI, amazon.aws, again...); the median "
+        "run's figures are kept (default 1)",
+    )
     parser.add_argument("--output", default=os.path.join(RESULTS, "org_scale.json"), help="where to write the JSON")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is not met")
     args = parser.parse_args(argv)
@@ -535,6 +563,8 @@ def main(argv=None) -> int:
         parser.error(str(exc))
     if not sizes or sizes[0] < 1:
         parser.error("--sizes takes sizes of 1 or more")
+    if args.repeats < 1:
+        parser.error("--repeats takes 1 or more")
 
     work = os.path.join(RESULTS, "org_scale")
     os.makedirs(work, exist_ok=True)
@@ -579,15 +609,21 @@ def main(argv=None) -> int:
                                 lambda d=amazon_dir, p=phase: amazon_aws_run(sandbox, organization, p, d, args.forks),
                             )
                         )
-                    for approach, run in runs:
-                        load_before = os.getloadavg()[0]
-                        figures[phase][approach] = run()
-                        figures[phase][approach]["load_average_before"] = round(load_before, 2)
-                        print(
-                            f"  {size} accounts, {phase}, {approach}: {figures[phase][approach].get('seconds', '-')} s"
-                            f" (load {load_before:.1f})",
-                            flush=True,
-                        )
+                    samples = {approach: [] for approach, _run in runs}
+                    # Interleaved, so that a slow spell of a shared machine slows every approach alike.
+                    for _repeat in range(args.repeats):
+                        for approach, run in runs:
+                            load_before = os.getloadavg()[0]
+                            sample = run()
+                            sample["load_average_before"] = round(load_before, 2)
+                            samples[approach].append(sample)
+                            print(
+                                f"  {size} accounts, {phase}, {approach}: {sample.get('seconds', '-')} s"
+                                f" (load {load_before:.1f})",
+                                flush=True,
+                            )
+                    for approach, taken in samples.items():
+                        figures[phase][approach] = median_run(taken)
     except VoidRun as exc:
         print(f"\nFigures void: {exc}", file=sys.stderr)
         return 2

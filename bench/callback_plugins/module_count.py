@@ -33,8 +33,10 @@ CONTROLLER_ACTIONS = {
     "add_host",
     "group_by",
     "validate_argument_spec",
-    # The collection's report_file is an action plugin that writes in the controller's own process.
+    # The collection's action plugins that work in the controller's own process: report_file writes a report,
+    # account_credentials assumes the account's role.
     "report_file",
+    "account_credentials",
 }
 
 

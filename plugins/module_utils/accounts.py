@@ -16,6 +16,9 @@ API (stable; entry points take boto3 clients, never the module):
     compiled pattern of a 12-digit account ID (use ``fullmatch``).
 ``EXPECTED_ACCOUNT_OPTIONS``
     the argument spec entry ``expected_account_id`` (type str, optional).
+``CALLER_ARN_OPTIONS``
+    the argument spec entry ``caller_arn`` (type str, optional): the ARN of the identity the credentials belong
+    to, as whoever made them already proved it (the credentials role's ``credentials_proven_arn``).
 ``account_id_problem(value, option="expected_account_id")``
     why ``value`` is not a 12-digit account ID, or None (no call). None for None.
 ``account_of_arn(arn)`` / ``partition_of_arn(arn)``
@@ -42,7 +45,8 @@ API (stable; entry points take boto3 clients, never the module):
       found and nothing was expected.
 ``account_for_module(module)``
     an ``Account`` for an AnsibleAWSModule (its STS client with the collection's
-    retries, made only if needed, and its region).
+    retries, made only if needed, and its region); the module's ``caller_arn``
+    option, when it has one and it names an account, is noted: no GetCallerIdentity.
 ``mismatch_message(expected, actual)``
     the refusal's text.
 """
@@ -64,6 +68,7 @@ from ansible_collections.diatonic.partnercentral.plugins.module_utils.retrying i
 ACCOUNT_ID = re.compile(r"\d{12}")
 
 EXPECTED_ACCOUNT_OPTIONS = dict(expected_account_id=dict(type="str"))
+CALLER_ARN_OPTIONS = dict(caller_arn=dict(type="str"))
 
 
 class AccountError(AnsibleAWSError):
@@ -189,4 +194,8 @@ class Account:
 def account_for_module(module):
     """An Account for an AnsibleAWSModule: its region, and its STS client made only when a call is needed."""
     # No region configured: the default one, as for the clients (a partition never costs a call).
-    return Account(lambda: module.client("sts", retry_decorator=backoff()), region=module.region or "us-east-1")
+    account = Account(lambda: module.client("sts", retry_decorator=backoff()), region=module.region or "us-east-1")
+    # Already proven by whoever made the credentials (an assumed role's answer): no sts:GetCallerIdentity. An ARN
+    # that names no account is ignored, and the account asked as without it.
+    account.note_arn(module.params.get("caller_arn"))
+    return account

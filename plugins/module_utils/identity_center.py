@@ -417,7 +417,12 @@ def read_state(sso, identitystore, desired, target_account_id, instance_arn=None
     declared = {item["name"] for item in desired}
     sets = {}
     provisioned = _provisioned_to(sso, instance["arn"], target_account_id)
-    outdated = _provisioned_to(sso, instance["arn"], target_account_id, outdated=True) if provisioned else set()
+    # Which of them are outdated needs a second, filtered list: asked only when a declared set is provisioned, as
+    # only those are looked up in it.
+    declared_provisioned = {d["PermissionSetArn"] for n, d in names.items() if n in declared} & provisioned
+    outdated = (
+        _provisioned_to(sso, instance["arn"], target_account_id, outdated=True) if declared_provisioned else set()
+    )
     for name, described in names.items():
         if name not in declared:
             continue

@@ -26,6 +26,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 
 from ansible_collections.diatonic.partnercentral.plugins.module_utils import records
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_id_problem
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_of_arn
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import read_caller_identity
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.checks import read_errors
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.checks import unchecked
@@ -105,6 +106,15 @@ def read_caller(sts):
     """Whose credentials these are. Raises AccountError (accounts.py) when STS does not tell."""
     identity = read_caller_identity(sts)
     return {"account_id": identity["account_id"], "arn": identity["arn"], "user_id": identity["user_id"]}
+
+
+def proven_caller(arn):
+    """The caller as read_caller gives it, from an ARN whoever made the credentials already proved (the
+    credentials role's assume-role answer or GetCallerIdentity); no call. None when the ARN names no account."""
+    account_id = account_of_arn(arn)
+    if account_id is None:
+        return None
+    return {"account_id": account_id, "arn": arn, "user_id": None}
 
 
 @OrganizationsErrorHandler.common_error_handler("describe the organization (organizations:DescribeOrganization)")
@@ -399,10 +409,16 @@ def check_account(sts, organizations, freetier, params):
     """Everything org_member_check reports, as a dict; ``records`` holds the records.
 
     ``sts``, ``organizations`` and ``freetier`` are boto3 clients (the Free Tier
-    one in us-east-1). Raises AccountError when STS cannot tell whose
-    credentials these are: nothing else means anything without it.
+    one in us-east-1); ``sts`` may be a callable returning one, called only when
+    ``params["caller_arn"]`` names no account (then sts:GetCallerIdentity is
+    asked). Raises AccountError when STS cannot tell whose credentials these
+    are: nothing else means anything without it.
     """
-    caller = read_caller(sts)
+    caller = proven_caller(params.get("caller_arn"))
+    if caller is None:
+        if callable(sts) and not hasattr(sts, "get_caller_identity"):
+            sts = sts()
+        caller = read_caller(sts)
     account_id = caller["account_id"]
     result = {
         "account_id": account_id,

@@ -29,6 +29,16 @@ options:
       - The 12-digit account ID the credentials must belong to. When they belong to another account, the module
         fails before any call to CloudTrail.
     type: str
+  caller_arn:
+    description:
+      - The ARN of the identity the credentials belong to, as the C(diatonic.partnercentral.credentials) role proved
+        it (C(credentials_proven_arn), the C(arn) that M(diatonic.partnercentral.account_credentials) returns for
+        the assumed role or the profile's identity). The account is read from it and no C(sts:GetCallerIdentity) is
+        made.
+      - Give it only for the credentials the module uses; it decides the account the records name and the
+        O(expected_account_id) check. An ARN that names no account is ignored.
+    type: str
+    version_added: 0.3.0
   window_hours:
     description:
       - How many hours back from now to read, from 1 to 2160 (CloudTrail's event history keeps 90 days).
@@ -51,7 +61,7 @@ options:
 notes:
   - STS logs C(AssumeRole) in the region of the endpoint that was called; the global endpoint's calls are in
     us-east-1, the collection's default region.
-  - Needs C(sts:GetCallerIdentity) (the account of the record) and C(cloudtrail:LookupEvents).
+  - Needs C(sts:GetCallerIdentity) (the account of the record; not with O(caller_arn)) and C(cloudtrail:LookupEvents).
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -159,6 +169,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.diatonic.partnercentral.plugins.module_utils import cloudtrail
 from ansible_collections.diatonic.partnercentral.plugins.module_utils import records
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import CALLER_ARN_OPTIONS
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_for_module
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_id_problem
 
@@ -166,6 +177,7 @@ from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts i
 def main():
     argument_spec = dict(
         expected_account_id=dict(type="str"),
+        **CALLER_ARN_OPTIONS,
         window_hours=dict(type="int", default=24),
         role_prefix=dict(type="str", default=cloudtrail.ROLE_PREFIX),
         max_pages=dict(type="int", default=200),

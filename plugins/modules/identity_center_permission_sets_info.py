@@ -82,12 +82,22 @@ options:
       - The 12-digit account ID the credentials must belong to (the management account or the delegated
         administrator). When they belong to another account, the module fails before any check.
     type: str
+  caller_arn:
+    description:
+      - The ARN of the identity the credentials belong to, as the C(diatonic.partnercentral.credentials) role proved
+        it (C(credentials_proven_arn), the C(arn) that M(diatonic.partnercentral.account_credentials) returns for
+        the assumed role or the profile's identity). The account is read from it and no C(sts:GetCallerIdentity) is
+        made.
+      - Give it only for the credentials the module uses; it decides the account the records name and the
+        O(expected_account_id) check. An ARN that names no account is ignored.
+    type: str
 notes:
   - Needs the read actions of C(policies/identity_center.json) (C(sso:ListInstances), C(sso:ListPermissionSets),
     C(sso:DescribePermissionSet), C(sso:ListPermissionSetsProvisionedToAccount),
     C(sso:ListManagedPoliciesInPermissionSet), C(sso:ListCustomerManagedPolicyReferencesInPermissionSet),
     C(sso:ListTagsForResource),
     C(sso:ListAccountAssignments), C(identitystore:GetGroupId), C(identitystore:DescribeGroup)).
+  - With O(expected_account_id), needs C(sts:GetCallerIdentity) too (not with O(caller_arn)).
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -122,6 +132,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.diatonic.partnercentral.plugins.module_utils import records
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import CALLER_ARN_OPTIONS
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import EXPECTED_ACCOUNT_OPTIONS
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_for_module
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_id_problem
@@ -140,6 +151,7 @@ def main():
         max_policies=dict(type="int", default=DEFAULT_MAX_POLICIES),
         prefix=dict(type="str", default=PREFIX),
         **EXPECTED_ACCOUNT_OPTIONS,
+        **CALLER_ARN_OPTIONS,
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params

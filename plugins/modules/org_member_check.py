@@ -9,9 +9,9 @@ module: org_member_check
 short_description: Check which AWS account the credentials belong to, its place in AWS Organizations and its plan
 version_added: 0.1.0
 description:
-  - Says who the credentials really are (C(sts:GetCallerIdentity)), the organization the account is in and its
-    management account (C(organizations:DescribeOrganization)), whether the account is the management account, a
-    member or standalone, and its account plan, V(PAID) or V(FREE) (C(freetier:GetAccountPlanState)).
+  - Says who the credentials really are (C(sts:GetCallerIdentity), or O(caller_arn)), the organization the account
+    is in and its management account (C(organizations:DescribeOrganization)), whether the account is the management
+    account, a member or standalone, and its account plan, V(PAID) or V(FREE) (C(freetier:GetAccountPlanState)).
   - Requires what a phase of the migration needs, and fails with every reason and what to do about it when the
     account does not meet it. Partner Central data is tied to the linked account for good, so the Partner Central
     account must be a member account on the Paid plan; for DoiT onboarding the account must be the management
@@ -34,6 +34,16 @@ options:
       - The 12-digit account ID the credentials must belong to. Catches a wrong profile or role before anything
         else happens.
     type: str
+  caller_arn:
+    description:
+      - The ARN of the identity the credentials belong to, as the C(diatonic.partnercentral.credentials) role proved
+        it (C(credentials_proven_arn), the C(arn) that M(diatonic.partnercentral.account_credentials) returns for
+        the assumed role or the profile's identity). The account is read from it and no C(sts:GetCallerIdentity) is
+        made (RV(user_id) is then null).
+      - Give it only for the credentials the module uses; it decides the account checked against
+        O(expected_account_id) and described. An ARN that names no account is ignored.
+    type: str
+    version_added: 0.3.0
   membership:
     description:
       - What the account must be in AWS Organizations. V(member) for the Partner Central account, V(management)
@@ -73,8 +83,9 @@ options:
     default: false
 notes:
   - Supports check mode; it makes the same read calls in both modes.
-  - Needs C(sts:GetCallerIdentity), C(organizations:DescribeOrganization), C(freetier:GetAccountPlanState), and
-    for O(required_members) or O(list_accounts), C(organizations:DescribeAccount) or C(organizations:ListAccounts).
+  - Needs C(sts:GetCallerIdentity) (not with O(caller_arn)), C(organizations:DescribeOrganization),
+    C(freetier:GetAccountPlanState), and for O(required_members) or O(list_accounts), C(organizations:DescribeAccount)
+    or C(organizations:ListAccounts).
   - Needs botocore 1.39.4 or newer, the first to know C(freetier:GetAccountPlanState); with an older botocore the
     module fails before any AWS call, naming the version it needs.
 extends_documentation_fragment:
@@ -122,12 +133,12 @@ account_id:
   type: str
   sample: "210987654321"
 caller_arn:
-  description: ARN of the identity the credentials belong to.
+  description: ARN of the identity the credentials belong to (O(caller_arn) when given).
   returned: always
   type: str
   sample: arn:aws:sts::210987654321:assumed-role/OrganizationAccountAccessRole/diatonic-partnercentral
 user_id:
-  description: Unique ID of that identity.
+  description: Unique ID of that identity; null when O(caller_arn) was given (no C(sts:GetCallerIdentity)).
   returned: always
   type: str
 membership:
@@ -269,6 +280,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.diatonic.partnercentral.plugins.module_utils import records
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import CALLER_ARN_OPTIONS
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.organizations import FREETIER_REGION
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.organizations import MEMBERSHIPS
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.organizations import check_account
@@ -292,6 +304,7 @@ def problem_text(found):
 def main():
     argument_spec = dict(
         expected_account_id=dict(type="str"),
+        **CALLER_ARN_OPTIONS,
         membership=dict(type="str", default="any", choices=list(MEMBERSHIPS)),
         expected_management_account_id=dict(type="str"),
         require_paid_plan=dict(type="bool", default=False),
@@ -308,7 +321,8 @@ def main():
 
     try:
         result = check_account(
-            module.client("sts", retry_decorator=backoff()),
+            # Made only when the account must be asked (no caller_arn naming one).
+            lambda: module.client("sts", retry_decorator=backoff()),
             module.client("organizations", retry_decorator=backoff()),
             module.client("freetier", retry_decorator=backoff(), region=FREETIER_REGION),
             module.params,

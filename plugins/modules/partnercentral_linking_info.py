@@ -33,6 +33,16 @@ options:
       - The 12-digit account ID the credentials must belong to. When they belong to another account, the module
         fails before any check, as the records would describe the wrong account.
     type: str
+  caller_arn:
+    description:
+      - The ARN of the identity the credentials belong to, as the C(diatonic.partnercentral.credentials) role proved
+        it (C(credentials_proven_arn), the C(arn) that M(diatonic.partnercentral.account_credentials) returns for
+        the assumed role or the profile's identity). The account is read from it and no C(sts:GetCallerIdentity) is
+        made.
+      - Give it only for the credentials the module uses; it decides the account the records name and the
+        O(expected_account_id) check. An ARN that names no account is ignored.
+    type: str
+    version_added: 0.3.0
   catalog:
     description:
       - The Partner Central catalog to ask, V(AWS) (production) or V(Sandbox) (Partner Central's test catalog).
@@ -40,8 +50,9 @@ options:
     default: AWS
     choices: [AWS, Sandbox]
 notes:
-  - Needs C(sts:GetCallerIdentity) (the account of the records), C(iam:ListRoles), C(iam:ListAttachedRolePolicies),
-    C(partnercentral:ListPartners), C(partnercentral:GetPartner) and C(partnercentral:GetAllianceLeadContact).
+  - Needs C(sts:GetCallerIdentity) (the account of the records; not with O(caller_arn)), C(iam:ListRoles),
+    C(iam:ListAttachedRolePolicies), C(partnercentral:ListPartners), C(partnercentral:GetPartner) and
+    C(partnercentral:GetAllianceLeadContact).
   - Partner Central may refuse credentials that IAM allows (an account that is not linked, or a user that is not
     mapped); the items it answers are then V(unknown) with its reason.
 extends_documentation_fragment:
@@ -166,6 +177,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.diatonic.partnercentral.plugins.module_utils import linking
 from ansible_collections.diatonic.partnercentral.plugins.module_utils import records
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import CALLER_ARN_OPTIONS
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_for_module
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_id_problem
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.retrying import backoff
@@ -174,6 +186,7 @@ from ansible_collections.diatonic.partnercentral.plugins.module_utils.retrying i
 def main():
     argument_spec = dict(
         expected_account_id=dict(type="str"),
+        **CALLER_ARN_OPTIONS,
         catalog=dict(type="str", default="AWS", choices=list(linking.CATALOGS)),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)

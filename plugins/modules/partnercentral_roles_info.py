@@ -66,6 +66,16 @@ options:
       - The 12-digit account ID the credentials must belong to. When they belong to another account, the module
         fails before any check.
     type: str
+  caller_arn:
+    description:
+      - The ARN of the identity the credentials belong to, as the C(diatonic.partnercentral.credentials) role proved
+        it (C(credentials_proven_arn), the C(arn) that M(diatonic.partnercentral.account_credentials) returns for
+        the assumed role or the profile's identity). The account is read from it and no C(sts:GetCallerIdentity) is
+        made.
+      - Give it only for the credentials the module uses; it decides the account the records name and the
+        O(expected_account_id) check. An ARN that names no account is ignored.
+    type: str
+    version_added: 0.3.0
   report_undeclared:
     description:
       - List the account's roles (C(iam:ListRoles)) and count C(PartnerCentralRoleFor*) roles that O(roles) does not
@@ -81,8 +91,9 @@ options:
     type: path
 notes:
   - O(user_mapping_file) is read where the module runs; the collection's playbooks run it on the controller.
-  - Needs C(sts:GetCallerIdentity), C(iam:GetRole), C(iam:ListAttachedRolePolicies), C(iam:ListRolePolicies),
-    C(iam:GetRolePolicy) (for roles with inline policies) and C(iam:ListRoles) (O(report_undeclared)).
+  - Needs C(sts:GetCallerIdentity) (not with O(caller_arn)), C(iam:GetRole), C(iam:ListAttachedRolePolicies),
+    C(iam:ListRolePolicies), C(iam:GetRolePolicy) (for roles with inline policies) and C(iam:ListRoles)
+    (O(report_undeclared)).
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -158,6 +169,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.diatonic.partnercentral.plugins.module_utils import records
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import CALLER_ARN_OPTIONS
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_for_module
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_id_problem
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.checks import read_errors
@@ -194,6 +206,7 @@ def main():
     argument_spec = dict(
         roles=dict(type="list", elements="dict", required=True, options=ROLE_OPTIONS),
         expected_account_id=dict(type="str"),
+        **CALLER_ARN_OPTIONS,
         report_undeclared=dict(type="bool", default=True),
         user_mapping_file=dict(type="path"),
     )

@@ -26,6 +26,16 @@ options:
         belong to another account. Customer managed policies given by name are looked up in the credentials'
         account.
     type: str
+  caller_arn:
+    description:
+      - The ARN of the identity the credentials belong to, as the C(diatonic.partnercentral.credentials) role proved
+        it (C(credentials_proven_arn), the C(arn) that M(diatonic.partnercentral.account_credentials) returns for
+        the assumed role or the profile's identity). The account is read from it and no C(sts:GetCallerIdentity) is
+        made.
+      - Give it only for the credentials the module uses; it decides the account the records name and the
+        O(expected_account_id) check. An ARN that names no account is ignored.
+    type: str
+    version_added: 0.3.0
   policies:
     description:
       - Managed policies to look up, by AWS managed policy name (such as V(AWSPartnerCentralFullAccess)) or by full
@@ -51,7 +61,7 @@ options:
     default: false
 notes:
   - Supports check mode; it makes the same read calls in both modes.
-  - Needs C(iam:GetPolicy), and C(sts:GetCallerIdentity) for the record's account.
+  - Needs C(iam:GetPolicy), and C(sts:GetCallerIdentity) for the record's account (not with O(caller_arn)).
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -160,6 +170,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.diatonic.partnercentral.plugins.module_utils import records
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import CALLER_ARN_OPTIONS
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_for_module
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_id_problem
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.managed_policies import CHECKLIST_POLICIES
@@ -171,6 +182,7 @@ from ansible_collections.diatonic.partnercentral.plugins.module_utils.retrying i
 def main():
     argument_spec = dict(
         expected_account_id=dict(type="str"),
+        **CALLER_ARN_OPTIONS,
         policies=dict(type="list", elements="str"),
         additional_policies=dict(type="list", elements="str", default=[]),
         report_only=dict(type="bool", default=False),

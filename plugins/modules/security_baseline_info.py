@@ -33,9 +33,10 @@ options:
     type: str
   caller_arn:
     description:
-      - The ARN of the caller the credentials act as, when already known - the C(sts_user.arn) of
-        M(amazon.aws.sts_assume_role) that produced them (the C(diatonic.partnercentral.credentials) role passes it
-        as C(credentials_proven_arn)). The account is read from it instead of calling C(sts:GetCallerIdentity).
+      - The ARN of the caller the credentials act as, when already known - the C(arn) returned by
+        M(diatonic.partnercentral.account_credentials), which produced them (the C(diatonic.partnercentral.credentials)
+        role passes it as C(credentials_proven_arn)). The account is read from it instead of calling
+        C(sts:GetCallerIdentity).
       - Give it only for the credentials the module uses; it decides the account the records name and the
         O(expected_account_id) check.
     type: str

@@ -29,8 +29,6 @@ NOT_IN_RUNNER_POLICY = {
     "sts:GetCallerIdentity",
     # The credentials role assumes the runner role with the caller's credentials: granted on the caller's side.
     "sts:AssumeRole",
-    # amazon.aws.aws_caller_info reads the account alias when it may and goes on without it.
-    "iam:ListAccountAliases",
 }
 
 

@@ -24,7 +24,9 @@ from integration_support import run_playbook
 from integration_support import write_calls
 from integration_support import write_inventory
 
-ASSERT_ACCOUNT = "Check the credentials belong to the host's account"
+ASSERT_ACCOUNT = (
+    "Assume the account's role, or ask AWS whose credentials these are, and prove they are the host's account"
+)
 CONVERGE = "Converge the persona roles"
 
 

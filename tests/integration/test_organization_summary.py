@@ -112,7 +112,7 @@ def test_the_readiness_report_says_why_the_unreachable_account_was_not_checked(o
 def test_each_account_costs_no_second_proof_of_whose_credentials_these_are(organization):
     _org, _run, _reports, calls = organization
 
-    # The management account's own credentials are asked once (aws_caller_info); an assumed role's answer already
+    # The management account's own credentials are asked once (GetCallerIdentity); an assumed role's answer already
     # names the account, so the baseline module does not ask again.
     operations = [c["operation"] for c in calls if c["service"] == "sts"]
     assert operations.count("GetCallerIdentity") == 1, operations

@@ -50,11 +50,12 @@ def preflight_both_modes(org):
 def correct(sandbox, tmp_path_factory):
     """A correct setup and the preflight of it, for real and in check mode (preflight_both_modes)."""
     org = make_org(sandbox, tmp_path_factory.mktemp("correct"))
-    return org, preflight_both_modes(org)
+    run = preflight_both_modes(org)
+    return org, run, sandbox.calls()
 
 
 def test_a_correct_setup_is_ready_in_both_modes_and_changes_nothing(correct):
-    org, run = correct
+    org, run, _calls = correct
 
     assert run.run.returncode == 0, run.log
     assert run.run.changed == 0, run.log
@@ -89,8 +90,22 @@ def test_a_correct_setup_is_ready_in_both_modes_and_changes_nothing(correct):
     assert "Partner Central preflight: READY" in run.run.stdout
 
 
+def test_whose_credentials_these_are_is_asked_once_per_run_and_no_module_asks_again(correct):
+    org, _run, calls = correct
+
+    # Two runs (for real, then in check mode). In each, the management account's own credentials are proven with one
+    # GetCallerIdentity and the Partner Central account's role is assumed (its answer names the account); the
+    # modules take that proof (caller_arn) instead of asking again.
+    sts = [(c["operation"], c["account_id"]) for c in calls if c["service"] == "sts"]
+    assert sorted(sts) == [("AssumeRole", org.management)] * 2 + [("GetCallerIdentity", org.management)] * 2, sts
+    # The organization is described once from each account: the management account's view lists its accounts, the
+    # Partner Central account's own says which organization its credentials are in.
+    described = [c["account_id"] for c in calls if c["operation"] == "DescribeOrganization"]
+    assert sorted(described) == sorted([org.management, org.partnercentral] * 2), described
+
+
 def test_the_managed_policies_checked_include_every_persona_policy(correct):
-    _org, run = correct
+    _org, run, _calls = correct
 
     message = {r["id"]: r for r in run.account(PC_HOST)["records"]}["preflight.managed_policies"]["evidence"]
     # Phase 3.1's own list and the personas role's catalog (AWSMarketplaceSeller*, ReadOnlyAccess).

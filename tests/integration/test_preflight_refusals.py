@@ -125,9 +125,14 @@ def test_credentials_of_another_account_are_refused(refused):
     assert list(blocking_problems(account)) == ["preflight.stopped"], account["records"]
     assert account["first_reason"].startswith("[preflight.stopped]")
     stopped = blocking_problems(account)["preflight.stopped"]
-    assert stopped["evidence"].startswith("Check the credentials belong to the host's account: ")
-    assert f"not to aws_account_id {DEFAULT_ACCOUNT_ID}" in stopped["evidence"]
-    assert f"arn:aws:sts::{org.member}:assumed-role/OrganizationAccountAccessRole/" in stopped["evidence"]
+    assert stopped["evidence"].startswith(
+        "Assume the account's role, or ask AWS whose credentials these are, and prove they are the host's account: "
+    )
+    # Refused from the inventory's values alone, before the role of the other account is assumed.
+    refusal = f"is a role of account {org.member}, not of aws_account_id {DEFAULT_ACCOUNT_ID}"
+    assert refusal in stopped["evidence"]
     assert stopped["remedy"]
-    assert f"not to aws_account_id {DEFAULT_ACCOUNT_ID}" in run.run.output, run.log
+    assert refusal in run.run.output, run.log
+    assumed = [c.get("resource") for c in refused.calls if c["operation"] == "AssumeRole"]
+    assert assume_role_arn(org.member) not in assumed, assumed
     assert MEMBER_HOST not in {a["host"] for a in run.report["accounts"]}

@@ -51,6 +51,15 @@ def test_validate_runs_and_changes_nothing(validated):
     assert {c["account_id"] for c in validated.calls} >= {validated.org.partnercentral}
 
 
+def test_whose_credentials_these_are_is_asked_once_and_no_module_asks_again(validated):
+    org = validated.org
+
+    # The management account's own credentials are proven with one GetCallerIdentity, the Partner Central account's
+    # role is assumed (its answer names the account): the modules take that proof (caller_arn) instead of asking.
+    sts = [(c["operation"], c["account_id"]) for c in validated.calls if c["service"] == "sts"]
+    assert sorted(sts) == [("AssumeRole", org.management), ("GetCallerIdentity", org.management)], sts
+
+
 def test_the_report_validates_against_the_shipped_schema(validated):
     with open(SCHEMA) as handle:
         jsonschema.validate(validated.report, json.load(handle))

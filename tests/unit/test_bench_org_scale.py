@@ -169,6 +169,7 @@ def test_module_count_counts_modules_sent_not_what_the_controller_answers(tmp_pa
     callback.v2_runner_on_failed(result("diatonic.partnercentral.security_baseline_info"))
     callback.v2_runner_on_ok(result("ansible.builtin.set_fact"))
     callback.v2_runner_on_ok(result("diatonic.partnercentral.report_file"))
+    callback.v2_runner_on_ok(result("diatonic.partnercentral.account_credentials"))
     callback.v2_runner_on_unreachable(result("amazon.aws.aws_caller_info", host="acct-2"))
     callback.v2_playbook_on_stats(None)
 
@@ -176,3 +177,15 @@ def test_module_count_counts_modules_sent_not_what_the_controller_answers(tmp_pa
         "acct-1": {"amazon.aws.sts_assume_role": 1, "diatonic.partnercentral.security_baseline_info": 1},
         "acct-2": {"amazon.aws.aws_caller_info": 1},
     }
+
+
+def test_repeated_runs_keep_the_median_run_with_every_time_beside_it():
+    fast, middle, slow = ({"seconds": s, "aws_calls": {"total": s}} for s in (40.0, 51.5, 170.8))
+
+    kept = bench.median_run([slow, fast, middle])
+
+    assert kept["seconds"] == 51.5 and kept["aws_calls"] == {"total": 51.5}
+    assert kept["runs_seconds"] == [40.0, 51.5, 170.8]
+    assert bench.median_run([fast]) == fast
+    skipped = {"skipped": "no AWS CLI"}
+    assert bench.median_run([skipped, skipped]) == skipped

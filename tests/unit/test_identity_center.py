@@ -121,8 +121,11 @@ def queue_instance(aws, instances=None):
     aws.sso_says("list_instances", {"Instances": found if instances is None else instances})
 
 
-def queue_reads(aws, existing=None, provisioned=(), outdated=(), groups=None, assignments=(), extra_sets=()):
-    """The reads of one run: ``existing`` is the AllianceLead set as it is (None: absent)."""
+def queue_reads(
+    aws, existing=None, provisioned=(), outdated=(), groups=None, assignments=(), extra_sets=(), asks_outdated=None
+):
+    """The reads of one run: ``existing`` is the AllianceLead set as it is (None: absent). The outdated ones are
+    asked when a declared set is provisioned (``asks_outdated``; by default whenever any set is)."""
     queue_instance(aws)
     sets = ([LEAD_ARN] if existing is not None else []) + [arn for arn, _name in extra_sets]
     aws.sso_says("list_permission_sets", {"PermissionSets": sets}, {"InstanceArn": INSTANCE})
@@ -145,7 +148,7 @@ def queue_reads(aws, existing=None, provisioned=(), outdated=(), groups=None, as
         {"PermissionSets": list(provisioned)},
         {"InstanceArn": INSTANCE, "AccountId": TARGET},
     )
-    if provisioned:
+    if bool(provisioned) if asks_outdated is None else asks_outdated:
         aws.sso_says(
             "list_permission_sets_provisioned_to_account",
             {"PermissionSets": list(outdated)},
@@ -670,6 +673,17 @@ def test_verify_fails_a_missing_policy_and_an_unprovisioned_set(aws):
     assert "PartnerCentral-AllianceLead" in found["identity_center.permission_sets"]["evidence"]
     assert found["identity_center.provisioned"]["status"] == "failed"
     assert found["identity_center.assignments"]["status"] == "failed"
+
+
+def test_the_outdated_sets_are_not_asked_when_no_declared_set_is_provisioned(aws):
+    # Only a set the configuration does not declare is provisioned: which sets are outdated tells nothing here.
+    other = ps_arn("dddddddddddddddd")
+    queue_reads(aws, provisioned=[other], extra_sets=[(other, "PartnerCentral-OldTeam")], asks_outdated=False)
+
+    found = by_id(ic.verify_permission_sets(aws.sso, aws.ids, [lead()], TARGET))
+
+    assert aws.calls.count("ListPermissionSetsProvisionedToAccount") == 1
+    assert found["identity_center.provisioned"]["status"] == "failed"
 
 
 def test_verify_says_identity_center_is_not_enabled(aws):

@@ -118,16 +118,10 @@ class ActionModule(AWSPluginBase, ActionBase):
         return {"region": self._args["region"], "profile": self._args["profile"] or None}
 
     def _task_environment(self):
-        """The ``environment`` keyword of the play, its blocks and the task (the task's winning), templated."""
+        """The ``environment`` keyword of the play, its blocks and the task (the task's winning), templated as
+        ansible-core does it for a module."""
         merged = {}
-        environments = self._task.environment or []
-        for entry in environments if isinstance(environments, list) else [environments]:
-            if not entry:
-                continue
-            templated = self._templar.template(entry)
-            if not isinstance(templated, dict):
-                raise AnsibleActionFail(f"environment must be a dictionary, got {templated!r}")
-            merged.update(templated)
+        self._compute_environment_string(raw_environment_out=merged)
         return {str(name): str(value) for name, value in merged.items()}
 
     def _failed_call(self, what, exc):

@@ -17,3 +17,19 @@ options:
       - When not given, the account is not checked.
     type: str
 """
+
+    # The caller the credentials role already proved, which the collection's read modules take instead of asking
+    # sts:GetCallerIdentity (module_utils/accounts.py, CALLER_ARN_OPTIONS).
+    CALLER_ARN = r"""
+options:
+  caller_arn:
+    description:
+      - The ARN of the identity the credentials belong to, as the C(diatonic.partnercentral.credentials) role proved
+        it (C(credentials_proven_arn), the C(arn) that M(diatonic.partnercentral.account_credentials) returns for
+        the assumed role or the profile's identity). The account is read from it and no C(sts:GetCallerIdentity) is
+        made.
+      - Give it only for the credentials the module uses; it decides the account the module describes and checks
+        against O(expected_account_id). An ARN that names no account is ignored, and the account is asked.
+    type: str
+    version_added: 0.3.0
+"""

@@ -405,20 +405,16 @@ def evaluate_required_members(required, accounts, organization):
 # --- running the check -------------------------------------------------------
 
 
-def check_account(sts, organizations, freetier, params):
+def check_account(sts_client, organizations, freetier, params):
     """Everything org_member_check reports, as a dict; ``records`` holds the records.
 
-    ``sts``, ``organizations`` and ``freetier`` are boto3 clients (the Free Tier
-    one in us-east-1); ``sts`` may be a callable returning one, called only when
+    ``organizations`` and ``freetier`` are boto3 clients (the Free Tier one in
+    us-east-1); ``sts_client`` makes the STS client, called only when
     ``params["caller_arn"]`` names no account (then sts:GetCallerIdentity is
-    asked). Raises AccountError when STS cannot tell whose credentials these
-    are: nothing else means anything without it.
+    asked), as accounts.Account does. Raises AccountError when STS cannot tell
+    whose credentials these are: nothing else means anything without it.
     """
-    caller = proven_caller(params.get("caller_arn"))
-    if caller is None:
-        if callable(sts) and not hasattr(sts, "get_caller_identity"):
-            sts = sts()
-        caller = read_caller(sts)
+    caller = proven_caller(params.get("caller_arn")) or read_caller(sts_client())
     account_id = caller["account_id"]
     result = {
         "account_id": account_id,

@@ -29,16 +29,6 @@ options:
       - The 12-digit account ID the credentials must belong to. When they belong to another account, the module
         fails before any call to CloudTrail.
     type: str
-  caller_arn:
-    description:
-      - The ARN of the identity the credentials belong to, as the C(diatonic.partnercentral.credentials) role proved
-        it (C(credentials_proven_arn), the C(arn) that M(diatonic.partnercentral.account_credentials) returns for
-        the assumed role or the profile's identity). The account is read from it and no C(sts:GetCallerIdentity) is
-        made.
-      - Give it only for the credentials the module uses; it decides the account the records name and the
-        O(expected_account_id) check. An ARN that names no account is ignored.
-    type: str
-    version_added: 0.3.0
   window_hours:
     description:
       - How many hours back from now to read, from 1 to 2160 (CloudTrail's event history keeps 90 days).
@@ -63,6 +53,7 @@ notes:
     us-east-1, the collection's default region.
   - Needs C(sts:GetCallerIdentity) (the account of the record; not with O(caller_arn)) and C(cloudtrail:LookupEvents).
 extends_documentation_fragment:
+  - diatonic.partnercentral.account.caller_arn
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -82,15 +82,6 @@ options:
       - The 12-digit account ID the credentials must belong to (the management account or the delegated
         administrator). When they belong to another account, the module fails before any check.
     type: str
-  caller_arn:
-    description:
-      - The ARN of the identity the credentials belong to, as the C(diatonic.partnercentral.credentials) role proved
-        it (C(credentials_proven_arn), the C(arn) that M(diatonic.partnercentral.account_credentials) returns for
-        the assumed role or the profile's identity). The account is read from it and no C(sts:GetCallerIdentity) is
-        made.
-      - Give it only for the credentials the module uses; it decides the account the records name and the
-        O(expected_account_id) check. An ARN that names no account is ignored.
-    type: str
 notes:
   - Needs the read actions of C(policies/identity_center.json) (C(sso:ListInstances), C(sso:ListPermissionSets),
     C(sso:DescribePermissionSet), C(sso:ListPermissionSetsProvisionedToAccount),
@@ -99,6 +90,7 @@ notes:
     C(sso:ListAccountAssignments), C(identitystore:GetGroupId), C(identitystore:DescribeGroup)).
   - With O(expected_account_id), needs C(sts:GetCallerIdentity) too (not with O(caller_arn)).
 extends_documentation_fragment:
+  - diatonic.partnercentral.account.caller_arn
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -34,16 +34,6 @@ options:
       - The 12-digit account ID the credentials must belong to. Catches a wrong profile or role before anything
         else happens.
     type: str
-  caller_arn:
-    description:
-      - The ARN of the identity the credentials belong to, as the C(diatonic.partnercentral.credentials) role proved
-        it (C(credentials_proven_arn), the C(arn) that M(diatonic.partnercentral.account_credentials) returns for
-        the assumed role or the profile's identity). The account is read from it and no C(sts:GetCallerIdentity) is
-        made (RV(user_id) is then null).
-      - Give it only for the credentials the module uses; it decides the account checked against
-        O(expected_account_id) and described. An ARN that names no account is ignored.
-    type: str
-    version_added: 0.3.0
   membership:
     description:
       - What the account must be in AWS Organizations. V(member) for the Partner Central account, V(management)
@@ -89,6 +79,7 @@ notes:
   - Needs botocore 1.39.4 or newer, the first to know C(freetier:GetAccountPlanState); with an older botocore the
     module fails before any AWS call, naming the version it needs.
 extends_documentation_fragment:
+  - diatonic.partnercentral.account.caller_arn
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

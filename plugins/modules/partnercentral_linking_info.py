@@ -33,16 +33,6 @@ options:
       - The 12-digit account ID the credentials must belong to. When they belong to another account, the module
         fails before any check, as the records would describe the wrong account.
     type: str
-  caller_arn:
-    description:
-      - The ARN of the identity the credentials belong to, as the C(diatonic.partnercentral.credentials) role proved
-        it (C(credentials_proven_arn), the C(arn) that M(diatonic.partnercentral.account_credentials) returns for
-        the assumed role or the profile's identity). The account is read from it and no C(sts:GetCallerIdentity) is
-        made.
-      - Give it only for the credentials the module uses; it decides the account the records name and the
-        O(expected_account_id) check. An ARN that names no account is ignored.
-    type: str
-    version_added: 0.3.0
   catalog:
     description:
       - The Partner Central catalog to ask, V(AWS) (production) or V(Sandbox) (Partner Central's test catalog).
@@ -56,6 +46,7 @@ notes:
   - Partner Central may refuse credentials that IAM allows (an account that is not linked, or a user that is not
     mapped); the items it answers are then V(unknown) with its reason.
 extends_documentation_fragment:
+  - diatonic.partnercentral.account.caller_arn
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -26,16 +26,6 @@ options:
         belong to another account. Customer managed policies given by name are looked up in the credentials'
         account.
     type: str
-  caller_arn:
-    description:
-      - The ARN of the identity the credentials belong to, as the C(diatonic.partnercentral.credentials) role proved
-        it (C(credentials_proven_arn), the C(arn) that M(diatonic.partnercentral.account_credentials) returns for
-        the assumed role or the profile's identity). The account is read from it and no C(sts:GetCallerIdentity) is
-        made.
-      - Give it only for the credentials the module uses; it decides the account the records name and the
-        O(expected_account_id) check. An ARN that names no account is ignored.
-    type: str
-    version_added: 0.3.0
   policies:
     description:
       - Managed policies to look up, by AWS managed policy name (such as V(AWSPartnerCentralFullAccess)) or by full
@@ -63,6 +53,7 @@ notes:
   - Supports check mode; it makes the same read calls in both modes.
   - Needs C(iam:GetPolicy), and C(sts:GetCallerIdentity) for the record's account (not with O(caller_arn)).
 extends_documentation_fragment:
+  - diatonic.partnercentral.account.caller_arn
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -31,16 +31,6 @@ options:
       - The 12-digit account ID the credentials must belong to. When they belong to another account, the module
         fails before any check, as the checks would describe the wrong account.
     type: str
-  caller_arn:
-    description:
-      - The ARN of the caller the credentials act as, when already known - the C(arn) returned by
-        M(diatonic.partnercentral.account_credentials), which produced them (the C(diatonic.partnercentral.credentials)
-        role passes it as C(credentials_proven_arn)). The account is read from it instead of calling
-        C(sts:GetCallerIdentity).
-      - Give it only for the credentials the module uses; it decides the account the records name and the
-        O(expected_account_id) check.
-    type: str
-    version_added: 0.3.0
   checks:
     description: The checks to run.
     type: list
@@ -95,6 +85,7 @@ notes:
     C(iam:GetAccountPasswordPolicy), C(cloudtrail:DescribeTrails), C(cloudtrail:GetTrailStatus) and
     C(config:DescribeConfigurationRecorderStatus) for the checks it runs.
 extends_documentation_fragment:
+  - diatonic.partnercentral.account.caller_arn
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -251,6 +242,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.exceptions import Ansib
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.diatonic.partnercentral.plugins.module_utils import records
+from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import CALLER_ARN_OPTIONS
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_for_module
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.accounts import account_id_problem
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.baseline import CHECKS
@@ -268,7 +260,7 @@ def password_policy_problems(requirements):
 def main():
     argument_spec = dict(
         expected_account_id=dict(type="str"),
-        caller_arn=dict(type="str"),
+        **CALLER_ARN_OPTIONS,
         checks=dict(type="list", elements="str", choices=list(CHECKS), default=list(CHECKS)),
         blocking=dict(type="list", elements="str", choices=list(CHECKS), default=list(DEFAULT_BLOCKING)),
         password_policy=dict(
@@ -296,10 +288,8 @@ def main():
     if problems:
         module.fail_json(msg="Invalid options, nothing was checked: " + "; ".join(problems), problems=problems)
 
+    # With caller_arn, the account is read from it (account_for_module): no sts:GetCallerIdentity.
     account = account_for_module(module)
-    if module.params["caller_arn"]:
-        # Already proven by whoever made the credentials (an assumed role's answer): no sts:GetCallerIdentity.
-        account.note_arn(module.params["caller_arn"])
     try:
         account_id = account.for_records(module.params["expected_account_id"])
     except AnsibleAWSError as e:

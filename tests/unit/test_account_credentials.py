@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import boto3
 import pytest
 from ansible.errors import AnsibleActionFail
+from ansible.plugins.shell.sh import ShellModule
 from botocore.stub import Stubber
 
 from ansible_collections.diatonic.partnercentral.plugins.action.account_credentials import ActionModule
@@ -92,7 +93,7 @@ class StubbedAction(ActionModule):
 
 def run_action(args, stub, check_mode=False):
     task = SimpleNamespace(args=args, async_val=0, check_mode=check_mode, action="account_credentials", environment=[])
-    connection = SimpleNamespace(_shell=SimpleNamespace(tmpdir=None))
+    connection = SimpleNamespace(_shell=ShellModule())
     action = StubbedAction(task, connection, None, None, None, None)
     action._early_needs_tmp_path = lambda: False
     client = boto3.client("sts", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b")

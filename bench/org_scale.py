@@ -336,6 +336,9 @@ def env_for(sandbox, directory: str) -> dict:
         ANSIBLE_CALLBACK_PLUGINS=CALLBACKS,
         ANSIBLE_CALLBACKS_ENABLED="module_count",
         MODULE_COUNT_PATH=os.path.join(directory, "modules.json"),
+        # A module process adds its options to its result (``invocation``; ansible-core >= 2.21 only when asked): how
+        # module_count tells a module process from a module run in the controller's process.
+        ANSIBLE_INJECT_INVOCATION="1",
     )
     return env
 

@@ -39,6 +39,22 @@ CONTROLLER_ACTIONS = {
     "account_credentials",
 }
 
+# The collection's read-only modules: in the controller's process when the task runs them over a local connection
+# with the controller's Python (plugin_utils/controller_module.py), as the collection's playbooks do. Only a module
+# process adds ``invocation`` (its options) to the result, with ANSIBLE_INJECT_INVOCATION=1 as org_scale.py sets it
+# (always before ansible-core 2.21): that tells the two apart.
+ON_CONTROLLER_WHEN_LOCAL = {
+    "org_member_check",
+    "pc_policy_check",
+    "security_baseline_info",
+    "partnercentral_roles_info",
+    "partnercentral_linking_info",
+    "assume_role_denials_info",
+    "identity_center_permission_sets_info",
+    "doit_readiness_info",
+    "iam_policy_entities_info",
+}
+
 
 class CallbackModule(CallbackBase):
     CALLBACK_VERSION = 2.0
@@ -53,6 +69,8 @@ class CallbackModule(CallbackBase):
     def _count(self, result):
         action = result._task.action.rsplit(".", 1)[-1]
         if action in CONTROLLER_ACTIONS:
+            return
+        if action in ON_CONTROLLER_WHEN_LOCAL and "invocation" not in result._result:
             return
         host = result._host.get_name()
         self.counts.setdefault(host, {})

@@ -11,8 +11,6 @@ The checks on the inventory's values come first, so a mistyped account ID or
 a role in another account fails with no AWS call at all.
 """
 
-import contextlib
-import os
 import re
 
 try:
@@ -25,6 +23,8 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.amazon.aws.plugins.plugin_utils.base import AWSPluginBase
 
 from ansible_collections.diatonic.partnercentral.plugins.module_utils.retrying import retrying
+from ansible_collections.diatonic.partnercentral.plugins.plugin_utils.controller_module import environment
+from ansible_collections.diatonic.partnercentral.plugins.plugin_utils.controller_module import task_environment
 
 _ARGUMENT_SPEC = {
     "account_id": {"type": "str", "required": True},
@@ -88,22 +88,6 @@ def connection_options(region, profile, credentials=None):
     return {"region": region}
 
 
-@contextlib.contextmanager
-def environment(variables):
-    """``variables`` in the process's environment while the block runs, as they were after it. A module gets the
-    task's ``environment`` keyword (AWS_PROFILE, AWS_ENDPOINT_URL...) as its own; boto3 reads it from here."""
-    saved = {name: os.environ.get(name) for name in variables}
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 class ActionModule(AWSPluginBase, ActionBase):
     TRANSFERS_FILES = False
     # Only reads AWS: the credentials are needed in check mode too.
@@ -116,13 +100,6 @@ class ActionModule(AWSPluginBase, ActionBase):
     def get_options(self):
         """The connection options of amazon.aws's plugin_utils (client()): the profile, else the environment."""
         return {"region": self._args["region"], "profile": self._args["profile"] or None}
-
-    def _task_environment(self):
-        """The ``environment`` keyword of the play, its blocks and the task (the task's winning), templated as
-        ansible-core does it for a module."""
-        merged = {}
-        self._compute_environment_string(raw_environment_out=merged)
-        return {str(name): str(value) for name, value in merged.items()}
 
     def _failed_call(self, what, exc):
         if isinstance(exc, botocore.exceptions.ClientError):
@@ -167,7 +144,7 @@ class ActionModule(AWSPluginBase, ActionBase):
         self.require_aws_sdk()
 
         args = self._args
-        with environment(self._task_environment()):
+        with environment(task_environment(self)):
             sts = retrying(self.client("sts"))
             if args["role_arn"]:
                 arn, credentials = self._assumed(sts)

@@ -53,6 +53,7 @@ notes:
     us-east-1, the collection's default region.
   - Needs C(sts:GetCallerIdentity) (the account of the record; not with O(caller_arn)) and C(cloudtrail:LookupEvents).
 extends_documentation_fragment:
+  - diatonic.partnercentral.controller
   - diatonic.partnercentral.account.caller_arn
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -50,6 +50,7 @@ notes:
   - The payments API is in botocore 1.44.8 and newer, the Tax Settings API in 1.34.119 and newer; with an older
     botocore that evidence is reported as not available, with the version to upgrade to.
 extends_documentation_fragment:
+  - diatonic.partnercentral.controller
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -27,6 +27,7 @@ notes:
   - Supports check mode; it makes the same read calls in both modes.
   - Needs C(iam:ListEntitiesForPolicy) and C(iam:GetGroup).
 extends_documentation_fragment:
+  - diatonic.partnercentral.controller
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

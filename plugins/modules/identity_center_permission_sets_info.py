@@ -90,6 +90,7 @@ notes:
     C(sso:ListAccountAssignments), C(identitystore:GetGroupId), C(identitystore:DescribeGroup)).
   - With O(expected_account_id), needs C(sts:GetCallerIdentity) too (not with O(caller_arn)).
 extends_documentation_fragment:
+  - diatonic.partnercentral.controller
   - diatonic.partnercentral.account.caller_arn
   - amazon.aws.common.modules
   - amazon.aws.region.modules

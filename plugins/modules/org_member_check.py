@@ -79,6 +79,7 @@ notes:
   - Needs botocore 1.39.4 or newer, the first to know C(freetier:GetAccountPlanState); with an older botocore the
     module fails before any AWS call, naming the version it needs.
 extends_documentation_fragment:
+  - diatonic.partnercentral.controller
   - diatonic.partnercentral.account.caller_arn
   - amazon.aws.common.modules
   - amazon.aws.region.modules

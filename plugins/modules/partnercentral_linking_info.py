@@ -46,6 +46,7 @@ notes:
   - Partner Central may refuse credentials that IAM allows (an account that is not linked, or a user that is not
     mapped); the items it answers are then V(unknown) with its reason.
 extends_documentation_fragment:
+  - diatonic.partnercentral.controller
   - diatonic.partnercentral.account.caller_arn
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -85,6 +85,7 @@ notes:
     C(iam:ListRolePolicies), C(iam:GetRolePolicy) (for roles with inline policies) and C(iam:ListRoles)
     (O(report_undeclared)).
 extends_documentation_fragment:
+  - diatonic.partnercentral.controller
   - diatonic.partnercentral.account.caller_arn
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -53,6 +53,7 @@ notes:
   - Supports check mode; it makes the same read calls in both modes.
   - Needs C(iam:GetPolicy), and C(sts:GetCallerIdentity) for the record's account (not with O(caller_arn)).
 extends_documentation_fragment:
+  - diatonic.partnercentral.controller
   - diatonic.partnercentral.account.caller_arn
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -85,6 +85,7 @@ notes:
     C(iam:GetAccountPasswordPolicy), C(cloudtrail:DescribeTrails), C(cloudtrail:GetTrailStatus) and
     C(config:DescribeConfigurationRecorderStatus) for the checks it runs.
 extends_documentation_fragment:
+  - diatonic.partnercentral.controller
   - diatonic.partnercentral.account.caller_arn
   - amazon.aws.common.modules
   - amazon.aws.region.modules

@@ -15,9 +15,10 @@ import io
 import json
 import os
 
-import botocore.loaders
 from ansible.module_utils.common import warnings as _warnings
 from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.diatonic.partnercentral.plugins.plugin_utils.controller_module import botocore_data_read_once
 
 COLLECTION = "ansible_collections.diatonic.partnercentral.plugins.modules"
 
@@ -38,7 +39,7 @@ def run_module(module: str, options: dict, env: dict, check_mode: bool = False, 
     # exit_json and fail_json print the result, then exit.
     with (
         _environment(env),
-        _botocore_data_read_once(),
+        botocore_data_read_once(),
         patch_module_args(arguments),
         contextlib.redirect_stdout(output),
         contextlib.suppress(SystemExit),
@@ -63,38 +64,3 @@ def _environment(env: dict):
 def warnings_of(result: dict) -> list[str]:
     """The texts of the warnings in a module's result (ansible-playbook prints them as [WARNING]: ...)."""
     return [w["event"]["msg"] if isinstance(w, dict) else str(w) for w in result.get("warnings", [])]
-
-
-_BOTOCORE_FILES: dict = {}
-_BOTOCORE_SERVICES: dict = {}
-
-
-@contextlib.contextmanager
-def _botocore_data_read_once():
-    """botocore's data files (service models, endpoints) read once for the test process, not once per boto3 session.
-
-    A module run makes a new session for each client, and each session parses its models again (~0.8 s of CPU per
-    module call, measured: ~0.1 s with this). A boto3 session already shares the parsed data between its clients,
-    as this shares it between sessions; ansible-playbook's module process parses them once too.
-    """
-    load_file = botocore.loaders.JSONFileLoader.load_file
-    list_services = botocore.loaders.Loader.list_available_services
-
-    def load_file_once(self, file_path):
-        if file_path not in _BOTOCORE_FILES:
-            _BOTOCORE_FILES[file_path] = load_file(self, file_path)
-        return _BOTOCORE_FILES[file_path]
-
-    def list_services_once(self, type_name):
-        key = (tuple(self.search_paths), type_name)
-        if key not in _BOTOCORE_SERVICES:
-            _BOTOCORE_SERVICES[key] = list_services(self, type_name)
-        return _BOTOCORE_SERVICES[key]
-
-    botocore.loaders.JSONFileLoader.load_file = load_file_once
-    botocore.loaders.Loader.list_available_services = list_services_once
-    try:
-        yield
-    finally:
-        botocore.loaders.JSONFileLoader.load_file = load_file
-        botocore.loaders.Loader.list_available_services = list_services

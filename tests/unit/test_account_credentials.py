@@ -13,8 +13,8 @@ from botocore.stub import Stubber
 
 from ansible_collections.diatonic.partnercentral.plugins.action.account_credentials import ActionModule
 from ansible_collections.diatonic.partnercentral.plugins.action.account_credentials import connection_options
-from ansible_collections.diatonic.partnercentral.plugins.action.account_credentials import environment
 from ansible_collections.diatonic.partnercentral.plugins.action.account_credentials import input_problems
+from ansible_collections.diatonic.partnercentral.plugins.plugin_utils.controller_module import environment
 
 ACCOUNT = "210987654321"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/OrganizationAccountAccessRole"

@@ -156,8 +156,12 @@ def test_a_load_above_half_the_cpus_marks_the_times_as_not_headline_figures():
     assert not bench.loaded(0.9, 2)
 
 
-def result(action, host="acct-1"):
-    return SimpleNamespace(_task=SimpleNamespace(action=action), _host=SimpleNamespace(get_name=lambda: host))
+def result(action, host="acct-1", module_process=True):
+    """A task's result as a callback gets it; a module process adds its options (``invocation``)."""
+    answer = {"invocation": {"module_args": {}}} if module_process else {}
+    return SimpleNamespace(
+        _task=SimpleNamespace(action=action), _host=SimpleNamespace(get_name=lambda: host), _result=answer
+    )
 
 
 def test_module_count_counts_modules_sent_not_what_the_controller_answers(tmp_path, monkeypatch):
@@ -167,6 +171,8 @@ def test_module_count_counts_modules_sent_not_what_the_controller_answers(tmp_pa
 
     callback.v2_runner_on_ok(result("amazon.aws.sts_assume_role"))
     callback.v2_runner_on_failed(result("diatonic.partnercentral.security_baseline_info"))
+    # The same module in the controller's process (plugin_utils/controller_module.py): no module process.
+    callback.v2_runner_on_ok(result("diatonic.partnercentral.security_baseline_info", module_process=False))
     callback.v2_runner_on_ok(result("ansible.builtin.set_fact"))
     callback.v2_runner_on_ok(result("diatonic.partnercentral.report_file"))
     callback.v2_runner_on_ok(result("diatonic.partnercentral.account_credentials"))

@@ -26,6 +26,7 @@ FLOOR_SMOKE := tests/integration/test_personas_playbook.py::test_check_mode_writ
 	tests/integration/test_personas_playbook.py::test_apply_creates_exactly_the_seven_roles_in_the_partner_central_account_only \
 	tests/integration/test_personas_playbook.py::test_rerun_reports_no_change_and_writes_nothing \
 	tests/integration/test_preflight.py::test_a_correct_setup_is_ready_in_both_modes_and_changes_nothing \
+	tests/integration/test_module_on_controller.py::test_in_the_controllers_process_the_result_is_the_modules \
 	tests/integration/test_packaging.py::test_built_and_installed_collection_converges_from_a_playbook_outside_the_repository
 
 .PHONY: setup setup-floor run demo test test-newest test-floor lint sanity unit integration molecule \

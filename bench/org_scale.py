@@ -188,11 +188,16 @@ def targets(results: dict) -> list[dict]:
         collection, cli = at_50.get("collection", {}), at_50.get("cli", {})
         if "seconds" in collection and "seconds" in cli:
             speedup = cli["seconds"] / collection["seconds"]
+            value = f"{speedup:.2f}x ({collection['seconds']} s vs {cli['seconds']} s)"
+            if "runs_seconds" in collection and "runs_seconds" in cli:
+                # Judged on the median runs; the best runs beside them, as a shared machine only ever adds time.
+                best, best_cli = min(collection["runs_seconds"]), min(cli["runs_seconds"])
+                value += f"; best runs {best_cli / best:.2f}x ({best} s vs {best_cli} s)"
             found.append(
                 {
                     "phase": phase,
                     "target": f"at 50 accounts at least {TARGET_SPEEDUP_AT_50:g}x faster than the AWS CLI loop",
-                    "value": f"{speedup:.2f}x ({collection['seconds']} s vs {cli['seconds']} s)",
+                    "value": value,
                     "met": speedup >= TARGET_SPEEDUP_AT_50,
                 }
             )

@@ -209,10 +209,11 @@ class ModuleOnControllerAction(ActionBase):
 
     def runs_here(self, task_vars):
         """Whether running in this process changes nothing but the time: a local connection, no delegation, no
-        become, the controller's own Python as the interpreter (as the collection's playbooks set it), boto3 here."""
+        become, no async, the controller's own Python as the interpreter (as the collection's playbooks set it),
+        boto3 importable here."""
         if self._connection.transport not in ("local", "ansible.builtin.local"):
             return False
-        if self._task.delegate_to or self._play_context.become:
+        if self._task.delegate_to or self._play_context.become or self._task.async_val:
             return False
         interpreter = self._templar.template(task_vars.get("ansible_python_interpreter", ""))
         if not interpreter or os.path.abspath(str(interpreter)) != os.path.abspath(sys.executable):

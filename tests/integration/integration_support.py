@@ -284,17 +284,26 @@ def write_inventory(
     """
     if not isinstance(members, dict):
         members = {f"org-member-{i}": host for i, host in enumerate(members, 1)}
+    return write_groups(
+        directory,
+        {
+            "management": {"org-management": management},
+            "partnercentral": {"org-partnercentral": partnercentral},
+            "members": members,
+        },
+    )
+
+
+def write_groups(directory, groups: dict[str, dict[str, dict]], name: str = "hosts.yml") -> str:
+    """An inventory file ``name`` of these groups (group -> host -> the host's variables), in us-east-1: for the
+    shapes write_inventory does not make (several Partner Central hosts, a member in ``management``)."""
     inventory = {
         "all": {
             "vars": {"aws_region": "us-east-1"},
-            "children": {
-                "management": {"hosts": {"org-management": management}},
-                "partnercentral": {"hosts": {"org-partnercentral": partnercentral}},
-                "members": {"hosts": members},
-            },
+            "children": {group: {"hosts": hosts} for group, hosts in groups.items()},
         }
     }
-    path = os.path.join(str(directory), "hosts.yml")
+    path = os.path.join(str(directory), name)
     with open(path, "w") as handle:
         yaml.safe_dump(inventory, handle, sort_keys=False)
     return path

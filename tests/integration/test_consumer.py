@@ -18,6 +18,7 @@ from integration_support import new_account_id
 from integration_support import partner_central_roles
 from integration_support import run_playbook
 from integration_support import write_calls
+from integration_support import write_groups
 from integration_support import write_inventory
 
 
@@ -62,31 +63,22 @@ def consumed(sandbox, tmp_path_factory, installed):
     OrganizationAccountAccessRole."""
     directory = tmp_path_factory.mktemp("consumer")
     accounts = {host: new_account_id() for host in PLAYS}
-    inventory = directory / "hosts.yml"
-    inventory.write_text(
-        json.dumps(
-            {
-                "all": {
-                    "vars": {"aws_region": "us-east-1"},
-                    "children": {
-                        "management": {"hosts": {"org-management": {"aws_account_id": DEFAULT_ACCOUNT_ID}}},
-                        "partnercentral": {
-                            "hosts": {
-                                host: {"aws_account_id": account, "aws_assume_role_arn": assume_role_arn(account)}
-                                for host, account in accounts.items()
-                            }
-                        },
-                    },
-                }
-            }
-        )
+    inventory = write_groups(
+        directory,
+        {
+            "management": {"org-management": {"aws_account_id": DEFAULT_ACCOUNT_ID}},
+            "partnercentral": {
+                host: {"aws_account_id": account, "aws_assume_role_arn": assume_role_arn(account)}
+                for host, account in accounts.items()
+            },
+        },
     )
-    sandbox.seed(str(inventory))
+    sandbox.seed(inventory)
     plays = [play(f"Roles {roles} for {host}", host, [role_task(r) for r in roles]) for host, roles in PLAYS.items()]
     playbook = directory / "consumer.yml"
     playbook.write_text(json.dumps(plays, indent=2))  # JSON is YAML
     sandbox.reset_calls()
-    run = run_playbook(sandbox, str(playbook), inventory=str(inventory), cwd=directory, ansible_settings=installed)
+    run = run_playbook(sandbox, str(playbook), inventory=inventory, cwd=directory, ansible_settings=installed)
     return run, sandbox.calls(), accounts
 
 

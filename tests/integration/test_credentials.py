@@ -11,7 +11,6 @@ account.
 import re
 
 import pytest
-import yaml
 from integration_support import DEFAULT_ACCOUNT_ID
 from integration_support import PERSONAS_PLAYBOOK
 from integration_support import assert_persona_roles
@@ -22,6 +21,7 @@ from integration_support import new_account_id
 from integration_support import partner_central_roles
 from integration_support import run_playbook
 from integration_support import write_calls
+from integration_support import write_groups
 from integration_support import write_inventory
 
 ASSERT_ACCOUNT = (
@@ -67,22 +67,14 @@ def admin_profile(iam, profile: str, account_user: str) -> tuple[str, str]:
 
 def inventory(directory, name: str, partnercentral_hosts: dict[str, dict]) -> str:
     """hosts.yml: the management account and these Partner Central hosts (host -> its variables)."""
-    path = directory / name
-    path.write_text(
-        yaml.safe_dump(
-            {
-                "all": {
-                    "vars": {"aws_region": "us-east-1"},
-                    "children": {
-                        "management": {"hosts": {"org-management": {"aws_account_id": DEFAULT_ACCOUNT_ID}}},
-                        "partnercentral": {"hosts": partnercentral_hosts},
-                    },
-                }
-            },
-            sort_keys=False,
-        )
+    return write_groups(
+        directory,
+        {
+            "management": {"org-management": {"aws_account_id": DEFAULT_ACCOUNT_ID}},
+            "partnercentral": partnercentral_hosts,
+        },
+        name,
     )
-    return str(path)
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 import boto3
 import jsonschema
 import pytest
-import yaml
 from integration_support import DEFAULT_ACCOUNT_ID
 from integration_support import ROOT
 from integration_support import Org
@@ -40,6 +39,7 @@ from integration_support import run_playbook
 from integration_support import set_state
 from integration_support import trust_statements
 from integration_support import write_calls
+from integration_support import write_groups
 from least_privilege_support import NOT_IN_RUNNER_POLICY
 from least_privilege_support import caller_env
 from least_privilege_support import granted_actions
@@ -368,30 +368,19 @@ def test_a_member_account_and_root_mfa_required_but_off_are_refused_before_any_w
     org = new_org(members=1)
     member = org.members[0]
     set_state(sandbox, org.management, root_mfa=False)
-    inventory = tmp_path / "refused.yml"
-    inventory.write_text(
-        yaml.safe_dump(
-            {
-                "all": {
-                    "vars": {"aws_region": "us-east-1"},
-                    "children": {
-                        "management": {
-                            "hosts": {
-                                "org-management": {
-                                    "aws_account_id": org.management,
-                                    "doit_onboarding_require_root_mfa": True,
-                                },
-                                "a-member": {"aws_account_id": member, "aws_assume_role_arn": assume_role_arn(member)},
-                            }
-                        }
-                    },
-                }
+    inventory = write_groups(
+        tmp_path,
+        {
+            "management": {
+                "org-management": {"aws_account_id": org.management, "doit_onboarding_require_root_mfa": True},
+                "a-member": {"aws_account_id": member, "aws_assume_role_arn": assume_role_arn(member)},
             }
-        )
+        },
+        "refused.yml",
     )
     sandbox.reset_calls()
 
-    run = onboard(org, doit_vars(), inventory=str(inventory))
+    run = onboard(org, doit_vars(), inventory=inventory)
 
     assert not run.ok, run.log
     failures = failures_by_host(run)

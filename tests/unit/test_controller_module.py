@@ -105,10 +105,10 @@ def test_a_real_module_runs_on_it_with_amazon_aws_options_and_refuses_bad_input_
     assert result["failed"] is True and "12345" in result["msg"], result
 
 
-def action(transport="local", interpreter=sys.executable, delegate_to=None, become=False):
+def action(transport="local", interpreter=sys.executable, delegate_to=None, become=False, async_val=0):
     plugin = ModuleOnControllerAction.__new__(ModuleOnControllerAction)
     plugin._connection = SimpleNamespace(transport=transport)
-    plugin._task = SimpleNamespace(delegate_to=delegate_to)
+    plugin._task = SimpleNamespace(delegate_to=delegate_to, async_val=async_val)
     plugin._play_context = SimpleNamespace(become=become)
     plugin._templar = SimpleNamespace(template=lambda value: value)
     return plugin, ({"ansible_python_interpreter": interpreter} if interpreter is not None else {})
@@ -127,6 +127,7 @@ def test_it_runs_here_only_where_a_module_would_run_the_same_code():
         {"interpreter": "/usr/bin/python3"},
         {"delegate_to": "bastion"},
         {"become": True},
+        {"async_val": 300},  # async_wrapper runs a module process in the background
     ],
 )
 def test_anywhere_else_the_module_runs_as_a_module(why_not):

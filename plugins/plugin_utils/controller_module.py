@@ -239,10 +239,17 @@ class ModuleOnControllerAction(ActionBase):
             self._play_context.diff,
         )
         with environment(task_environment(self)), modules_built_on(controller_module), botocore_data_read_once():
-            try:
-                module.main()
-            except ModuleExit as ended:
-                result.update(ended.result)
-            else:
-                result.update(failed=True, msg=f"{name} ended without a result")
+            result.update(outcome_of(module.main, name))
         return result
+
+
+def outcome_of(main, name):
+    """What a module's ``main()`` ended with: its result, or a failure when it ended without one (a bare
+    ``sys.exit()`` would otherwise end the worker process and leave the task with no result at all)."""
+    try:
+        main()
+    except ModuleExit as ended:
+        return ended.result
+    except SystemExit as exc:
+        return {"failed": True, "msg": f"{name} exited ({exc.code}) without a result"}
+    return {"failed": True, "msg": f"{name} ended without a result"}

@@ -15,6 +15,7 @@ from ansible_collections.diatonic.partnercentral.plugins.plugin_utils.controller
 from ansible_collections.diatonic.partnercentral.plugins.plugin_utils.controller_module import ModuleExit
 from ansible_collections.diatonic.partnercentral.plugins.plugin_utils.controller_module import ModuleOnControllerAction
 from ansible_collections.diatonic.partnercentral.plugins.plugin_utils.controller_module import modules_built_on
+from ansible_collections.diatonic.partnercentral.plugins.plugin_utils.controller_module import outcome_of
 
 NAME = "diatonic.partnercentral.example"
 SPEC = {
@@ -133,3 +134,12 @@ def test_it_runs_here_only_where_a_module_would_run_the_same_code():
 def test_anywhere_else_the_module_runs_as_a_module(why_not):
     plugin, task_vars = action(**why_not)
     assert plugin.runs_here(task_vars) is False
+
+
+def test_a_module_that_ends_without_exit_json_fails_its_task_and_leaves_the_worker_alive():
+    def exits():
+        sys.exit(3)
+
+    assert outcome_of(exits, NAME) == {"failed": True, "msg": f"{NAME} exited (3) without a result"}
+    assert outcome_of(lambda: None, NAME) == {"failed": True, "msg": f"{NAME} ended without a result"}
+    assert outcome_of(lambda: module({"name": "Ops"}).exit_json(answer=42), NAME) == {"changed": False, "answer": 42}

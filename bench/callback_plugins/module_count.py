@@ -1,10 +1,13 @@
 # Copyright: Contributors to the diatonic.partnercentral collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
+import importlib
 import json
 import os
 
 from ansible.plugins.callback import CallbackBase
+
+from ansible_collections.diatonic.partnercentral.plugins.plugin_utils.controller_module import ModuleOnControllerAction
 
 DOCUMENTATION = r"""
 name: module_count
@@ -39,21 +42,19 @@ CONTROLLER_ACTIONS = {
     "account_credentials",
 }
 
-# The collection's read-only modules: in the controller's process when the task runs them over a local connection
-# with the controller's Python (plugin_utils/controller_module.py), as the collection's playbooks do. Only a module
-# process adds ``invocation`` (its options) to the result, with ANSIBLE_INJECT_INVOCATION=1 as org_scale.py sets it
-# (always before ansible-core 2.21): that tells the two apart.
-ON_CONTROLLER_WHEN_LOCAL = {
-    "org_member_check",
-    "pc_policy_check",
-    "security_baseline_info",
-    "partnercentral_roles_info",
-    "partnercentral_linking_info",
-    "assume_role_denials_info",
-    "identity_center_permission_sets_info",
-    "doit_readiness_info",
-    "iam_policy_entities_info",
-}
+
+def runs_on_controller_when_local(action):
+    """Whether ``action`` is one of the collection's modules whose action plugin runs it in the controller's process
+    over a local connection with the controller's Python (plugin_utils/controller_module.py), as the collection's
+    playbooks run them: asked of the collection itself, so that no list here goes stale."""
+    namespace, _, name = action.rpartition(".")
+    if namespace not in ("", "diatonic.partnercentral"):
+        return False
+    try:
+        plugin = importlib.import_module(f"ansible_collections.diatonic.partnercentral.plugins.action.{name}")
+    except ImportError:
+        return False
+    return issubclass(getattr(plugin, "ActionModule", object), ModuleOnControllerAction)
 
 
 class CallbackModule(CallbackBase):
@@ -70,7 +71,9 @@ class CallbackModule(CallbackBase):
         action = result._task.action.rsplit(".", 1)[-1]
         if action in CONTROLLER_ACTIONS:
             return
-        if action in ON_CONTROLLER_WHEN_LOCAL and "invocation" not in result._result:
+        # Only a module process adds ``invocation`` (its options) to the result, with ANSIBLE_INJECT_INVOCATION=1 as
+        # org_scale.py sets it (always before ansible-core 2.21): that tells the two ways apart.
+        if "invocation" not in result._result and runs_on_controller_when_local(result._task.action):
             return
         host = result._host.get_name()
         self.counts.setdefault(host, {})

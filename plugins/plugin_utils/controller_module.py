@@ -19,8 +19,8 @@ instead of printing it). So the options are checked by the same argument spec,
 the same clients, retries and error messages are used, and the result is the
 module's, but for ``invocation`` (the options a module process adds to its
 result when ANSIBLE_INJECT_INVOCATION is on). Anywhere else (another
-connection, another interpreter, a delegated or ``become`` task) the module
-runs as a module.
+connection, another interpreter, a delegated, ``become`` or ``async`` task)
+the module runs as a module.
 """
 
 import contextlib

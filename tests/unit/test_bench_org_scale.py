@@ -173,6 +173,8 @@ def test_module_count_counts_modules_sent_not_what_the_controller_answers(tmp_pa
     callback.v2_runner_on_failed(result("diatonic.partnercentral.security_baseline_info"))
     # The same module in the controller's process (plugin_utils/controller_module.py): no module process.
     callback.v2_runner_on_ok(result("diatonic.partnercentral.security_baseline_info", module_process=False))
+    # A module that always runs as a module is counted, whatever its result holds.
+    callback.v2_runner_on_ok(result("diatonic.partnercentral.partnercentral_roles", module_process=False))
     callback.v2_runner_on_ok(result("ansible.builtin.set_fact"))
     callback.v2_runner_on_ok(result("diatonic.partnercentral.report_file"))
     callback.v2_runner_on_ok(result("diatonic.partnercentral.account_credentials"))
@@ -180,7 +182,11 @@ def test_module_count_counts_modules_sent_not_what_the_controller_answers(tmp_pa
     callback.v2_playbook_on_stats(None)
 
     assert json.loads(path.read_text()) == {
-        "acct-1": {"amazon.aws.sts_assume_role": 1, "diatonic.partnercentral.security_baseline_info": 1},
+        "acct-1": {
+            "amazon.aws.sts_assume_role": 1,
+            "diatonic.partnercentral.security_baseline_info": 1,
+            "diatonic.partnercentral.partnercentral_roles": 1,
+        },
         "acct-2": {"amazon.aws.aws_caller_info": 1},
     }
 
